@@ -1,0 +1,35 @@
+"""The `stx` command line. Each subcommand lives in its own module with a `register(subparsers)`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from stxlib import __version__
+from stxlib.cli import data_cmd, run_cmd, tiny_cmd
+
+# Subcommand modules, in the order `stx --help` lists them.
+COMMANDS = [run_cmd, data_cmd, tiny_cmd]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stx",
+        description="Reproduce the STX QLoRA recipe and jp-stable JGLUE evaluation as parameterised notebooks.",
+    )
+    parser.add_argument("--version", action="version", version=f"stx {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMANDS:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Shared CLI plumbing: params options and turning known errors into one-line messages."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from stxlib.config import ParamsError, StxConfig, load_params
+
+
+def add_params_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("params", help="params YAML file (e.g. params/smoke.yaml)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a params key, e.g. --set train.max_steps=20 (repeatable)",
+    )
+    parser.add_argument("--run-dir", default=None, help="run folder (default: <run.output_root>/<run.name>)")
+
+
+def config_from_args(args: argparse.Namespace) -> StxConfig:
+    return load_params(args.params, args.overrides)
+
+
+def fail(message: str, code: int = 1) -> int:
+    print(f"stx: error: {message}", file=sys.stderr)
+    return code
+
+
+def guarded(func: Callable[[argparse.Namespace], int], *known: type[Exception]) -> Callable[[argparse.Namespace], int]:
+    """Run a handler; params errors exit 2, the listed error types exit 1, both with a clear message."""
+
+    def handler(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except ParamsError as err:
+            return fail(str(err), 2)
+        except known as err:  # type: ignore[misc]
+            return fail(str(err), 1)
+
+    return handler

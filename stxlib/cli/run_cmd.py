@@ -1,0 +1,30 @@
+"""`stx run PARAMS.yaml`: the whole pipeline through papermill."""
+
+from __future__ import annotations
+
+import argparse
+
+from stxlib.cli.common import add_params_options, fail, guarded
+from stxlib.runner import STAGE_NAMES, RunLockedError, StageFailedError, run_pipeline
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("run", help="execute the stage notebooks into a run folder and render them")
+    add_params_options(parser)
+    parser.add_argument("--stages", default=None, help=f"comma-separated subset of {','.join(STAGE_NAMES)}")
+    parser.add_argument("--force", action="store_true", help="re-run stages even when their outputs are complete")
+    parser.add_argument("--log-output", action="store_true", help="stream each cell's output to the terminal")
+    parser.set_defaults(handler=guarded(_run, RunLockedError, ValueError, FileNotFoundError, OSError))
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        paths = run_pipeline(
+            args.params, args.stages, args.run_dir, args.overrides, force=args.force, log_output=args.log_output
+        )
+    except StageFailedError as err:
+        return fail(str(err))
+    print(f"run folder: {paths.root}")
+    if paths.report.is_file():
+        print(f"report: {paths.report}")
+    return 0

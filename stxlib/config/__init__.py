@@ -1,0 +1,27 @@
+"""Typed, validated params: YAML files merged over defaults, `--set` overrides."""
+
+from stxlib.config.base import ParamsError, Section
+from stxlib.config.evaluation import EvalModelSection, EvalSection
+from stxlib.config.model import ModelSection
+from stxlib.config.params import StxConfig, dump_params, load_params, parse_override_list
+from stxlib.config.report import ReportSection
+from stxlib.config.sections import DataSection, RunSection, SourceSection
+from stxlib.config.training import LoraSection, TrainSection
+
+__all__ = [
+    "DataSection",
+    "EvalModelSection",
+    "EvalSection",
+    "LoraSection",
+    "ModelSection",
+    "ParamsError",
+    "ReportSection",
+    "RunSection",
+    "Section",
+    "SourceSection",
+    "StxConfig",
+    "TrainSection",
+    "dump_params",
+    "load_params",
+    "parse_override_list",
+]

@@ -1,0 +1,35 @@
+"""The `model` params section: the base model, its dtype, quantisation and pad token."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from stxlib.config.base import Section
+
+
+class QuantizationSection(Section):
+    """bitsandbytes 4-bit settings (the card: nf4, double quant, bf16 compute)."""
+
+    load_in_4bit: bool = True
+    quant_type: Literal["nf4", "fp4"] = "nf4"
+    double_quant: bool = True
+    compute_dtype: Literal["bfloat16", "float32", "float16"] = "bfloat16"
+
+
+class ModelSection(Section):
+    """The base model. `stx-tiny` is the embedded tiny Llama that stx builds itself."""
+
+    name_or_path: str = "stx-tiny"
+    revision: str | None = None
+    tokenizer: str | None = None
+    dtype: Literal["auto", "bfloat16", "float32", "float16"] = "bfloat16"
+    quantization: QuantizationSection = Field(default_factory=QuantizationSection)
+    pad_token: Literal["add", "existing"] = "add"
+    existing_pad_token: str = "<|PAD|>"
+    trust_remote_code: bool = False
+
+    @property
+    def tokenizer_name(self) -> str:
+        return self.tokenizer or self.name_or_path

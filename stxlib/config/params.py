@@ -1,0 +1,311 @@
+"""Load a params YAML, merge it over the defaults, apply `--set` overrides, validate.
+
+Relative paths written in a params file are relative to that file's folder; relative paths given
+with `--set` are relative to the current directory. Every path ends up absolute in the config.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import fnmatch
+import hashlib
+import json
+import types
+import typing
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError
+
+from stxlib.config.base import ParamsError, Section
+from stxlib.config.evaluation import EvalSection
+from stxlib.config.model import ModelSection
+from stxlib.config.report import ReportSection
+from stxlib.config.sections import DataSection, RunSection
+from stxlib.config.training import LoraSection, TrainSection
+
+
+class StxConfig(Section):
+    """The whole experiment: one params file merged over these defaults."""
+
+    run: RunSection = Field(default_factory=RunSection)
+    data: DataSection = Field(default_factory=DataSection)
+    model: ModelSection = Field(default_factory=ModelSection)
+    lora: LoraSection = Field(default_factory=LoraSection)
+    train: TrainSection = Field(default_factory=TrainSection)
+    eval: EvalSection = Field(default_factory=EvalSection)
+    report: ReportSection = Field(default_factory=ReportSection)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def fingerprint(self, sections: Iterable[str]) -> str:
+        """Stable hash of the named sections (dotted paths allowed, e.g. `run.seed`)."""
+        data = self.to_dict()
+        picked = {key: _get_path(data, key.split(".")) for key in sorted(sections)}
+        blob = json.dumps(picked, sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+# Keys holding filesystem paths. "local-looking" keys may also hold hub ids: they are resolved only
+# when the value starts with ".", "/" or "~", or names something that exists.
+_PATH_KEYS = [
+    "run.output_root",
+    "data.cache_dir",
+    "data.sources.*.train_files.*",
+    "data.sources.*.validation_files.*",
+    "eval.data_dir",
+]
+_MAYBE_PATH_KEYS = ["model.name_or_path", "model.tokenizer", "eval.models.*.model", "eval.models.*.adapter"]
+
+
+def load_params(path: str | Path | None = None, overrides: Sequence[str] | str | None = None) -> StxConfig:
+    """Read `path` (or only the defaults when None), apply `overrides` (`a.b=c`), validate."""
+    data = StxConfig().to_dict()
+    origin = "the defaults"
+    if path is not None:
+        path = Path(path).expanduser()
+        origin = str(path)
+        user = _read_yaml(path)
+        _resolve_paths(user, path.resolve().parent)
+        _deep_merge(data, user)
+    override_list = parse_override_list(overrides)
+    if override_list:
+        origin += " with --set " + " ".join(override_list)
+    for item in override_list:
+        key, value = parse_override(item)
+        fragment: dict[str, Any] = {}
+        _set_path(fragment, key, value, create=True)
+        _resolve_paths(fragment, Path.cwd())
+        _set_path(data, key, _get_path(fragment, key), create=True, origin=item)
+    return validate_params(data, origin)
+
+
+def validate_params(data: dict[str, Any], origin: str = "params") -> StxConfig:
+    try:
+        return StxConfig.model_validate(data)
+    except ValidationError as err:
+        raise ParamsError(format_validation_error(err, origin)) from None
+
+
+def parse_override_list(overrides: Sequence[str] | str | None) -> list[str]:
+    """Overrides as a list; a string may hold several separated by `;` or newlines."""
+    if overrides is None:
+        return []
+    if isinstance(overrides, str):
+        return [p.strip() for p in overrides.replace("\n", ";").split(";") if p.strip()]
+    return [str(o).strip() for o in overrides if str(o).strip()]
+
+
+def parse_override(item: str) -> tuple[list[str], Any]:
+    """`train.max_steps=5` -> (["train", "max_steps"], 5); the value is read as a YAML scalar."""
+    if "=" not in item:
+        raise ParamsError(f"override {item!r} is not of the form key.path=value (e.g. train.max_steps=20)")
+    key, raw = item.split("=", 1)
+    parts = [p for p in key.strip().split(".")]
+    if not all(parts):
+        raise ParamsError(f"override {item!r} has an empty key part; use dotted keys like train.max_steps")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError as err:
+        raise ParamsError(f"override {item!r}: value is not valid YAML ({err})") from None
+    return parts, value
+
+
+def dump_params(config: StxConfig, path: Path) -> None:
+    """Write the merged, resolved params as YAML (what the stage notebooks load)."""
+    from stxlib.io import atomic_write_text
+
+    text = yaml.safe_dump(config.to_dict(), allow_unicode=True, sort_keys=False)
+    atomic_write_text(path, text)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ParamsError(f"params file not found: {path} (pass a YAML file such as params/smoke.yaml)")
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise ParamsError(f"params file {path} is not valid YAML: {err}") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ParamsError(f"params file {path} must hold a mapping of sections, got {type(loaded).__name__}")
+    return loaded
+
+
+def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> None:
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _deep_merge(base[key], value)
+        else:
+            base[key] = copy.deepcopy(value)
+
+
+def _get_path(data: Any, parts: Sequence[str]) -> Any:
+    for part in parts:
+        data = data[int(part)] if isinstance(data, list) else data[part]
+    return data
+
+
+def _set_path(data: dict[str, Any], parts: Sequence[str], value: Any, *, create: bool, origin: str = "") -> None:
+    node: Any = data
+    for depth, part in enumerate(parts[:-1]):
+        where = ".".join(parts[: depth + 1])
+        if isinstance(node, list):
+            node = _list_item(node, part, where, origin)
+            continue
+        if part not in node or node[part] is None:
+            if not create:
+                raise ParamsError(f"{where}: unknown key")
+            node[part] = {}
+        node = node[part]
+        if not isinstance(node, dict | list):
+            raise ParamsError(f"override {origin!r}: {where} is a value, not a section; set {where}=... instead")
+    last = parts[-1]
+    if isinstance(node, list):
+        index = _index(last, ".".join(parts), origin)
+        if index >= len(node):
+            raise ParamsError(f"override {origin!r}: index {index} is past the end of a list of {len(node)}")
+        node[index] = value
+    else:
+        node[last] = value
+
+
+def _list_item(node: list[Any], part: str, where: str, origin: str) -> Any:
+    index = _index(part, where, origin)
+    if index >= len(node):
+        raise ParamsError(f"override {origin!r}: {where} is past the end of a list of {len(node)}")
+    return node[index]
+
+
+def _index(part: str, where: str, origin: str) -> int:
+    if not part.isdigit():
+        raise ParamsError(f"override {origin!r}: {where} indexes a list; use a number (e.g. eval.models.0.label)")
+    return int(part)
+
+
+def _resolve_paths(data: dict[str, Any], base: Path) -> None:
+    for dotted, value in list(_iter_leaves(data)):
+        if not (isinstance(value, str) and value):
+            continue
+        is_path = any(fnmatch.fnmatchcase(dotted, pat) for pat in _PATH_KEYS)
+        maybe = any(fnmatch.fnmatchcase(dotted, pat) for pat in _MAYBE_PATH_KEYS)
+        if is_path or (maybe and _looks_local(value, base)):
+            _set_leaf(data, dotted, _absolute(value, base))
+
+
+def _looks_local(value: str, base: Path) -> bool:
+    return value.startswith((".", "/", "~")) or (base / value).exists()
+
+
+def _absolute(value: str, base: Path) -> str:
+    path = Path(value).expanduser()
+    return str(path if path.is_absolute() else (base / path).resolve())
+
+
+def _iter_leaves(data: Any, prefix: str = "") -> Iterable[tuple[str, Any]]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _iter_leaves(value, f"{prefix}{key}.")
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _iter_leaves(value, f"{prefix}{index}.")
+    else:
+        yield prefix[:-1], data
+
+
+def _set_leaf(data: Any, dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    parent = _get_path(data, parts[:-1])
+    if isinstance(parent, list):
+        parent[int(parts[-1])] = value
+    else:
+        parent[parts[-1]] = value
+
+
+# ---------------------------------------------------------------- error messages
+
+
+def format_validation_error(err: ValidationError, origin: str) -> str:
+    lines = [f"invalid params ({origin}):"]
+    for item in err.errors():
+        loc = [str(p) for p in item["loc"]]
+        key = ".".join(loc) or "(top level)"
+        kind = item["type"]
+        if kind == "extra_forbidden":
+            hint = suggest_key(loc)
+            lines.append(f"  {key}: unknown key" + (f" (did you mean '{hint}'?)" if hint else ""))
+        elif kind == "missing":
+            lines.append(f"  {key}: required key is missing")
+        else:
+            msg = item["msg"].removeprefix("Value error, ")
+            got = item.get("input")
+            shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+            lines.append(f"  {key}: {msg}{shown}")
+    return "\n".join(lines)
+
+
+def suggest_key(loc: Sequence[str]) -> str | None:
+    """The closest valid dotted key for an unknown key at `loc`."""
+    parent = _model_at(StxConfig, loc[:-1])
+    wrong = loc[-1]
+    if parent is not None:
+        match = difflib.get_close_matches(wrong, list(parent.model_fields), n=1, cutoff=0.6)
+        if match:
+            return ".".join([*loc[:-1], match[0]])
+    # Maybe the key lives in another section (e.g. `train.lora_r` for `lora.r`).
+    leaves = {p.rsplit(".", 1)[-1]: p for p in _schema_paths(StxConfig, "")}
+    match = difflib.get_close_matches(wrong, list(leaves), n=1, cutoff=0.75)
+    return leaves[match[0]] if match else None
+
+
+def _model_at(model: type[BaseModel], loc: Sequence[str]) -> type[BaseModel] | None:
+    current: Any = model
+    parts = list(loc)
+    while parts:
+        part = parts.pop(0)
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(part)
+        if field is None:
+            return None
+        current = _container_item(field.annotation)
+        if isinstance(current, tuple):  # dict[str, Model] / list[Model]: skip the key or index
+            current = current[0]
+            if parts:
+                parts.pop(0)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _container_item(annotation: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (dict, list):
+        return (_first_model(args[-1]) or args[-1],)
+    if origin in (typing.Union, types.UnionType):
+        return _first_model(annotation) or annotation
+    return annotation
+
+
+def _first_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return None
+
+
+def _schema_paths(model: type[BaseModel], prefix: str) -> list[str]:
+    paths = []
+    for name, field in model.model_fields.items():
+        sub = _first_model(field.annotation)
+        if sub is not None and typing.get_origin(field.annotation) not in (dict, list):
+            paths.extend(_schema_paths(sub, f"{prefix}{name}."))
+        else:
+            paths.append(f"{prefix}{name}")
+    return paths

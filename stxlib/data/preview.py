@@ -1,0 +1,63 @@
+"""Tables the data-mixing notebook shows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+
+def examples_frame(rows: Sequence[dict[str, str]], per_source: int = 2, max_chars: int = 300) -> pd.DataFrame:
+    """The first `per_source` rows of each source, text shortened to `max_chars`."""
+    seen: dict[str, int] = {}
+    picked = []
+    for row in rows:
+        if seen.get(row["source"], 0) < per_source:
+            seen[row["source"]] = seen.get(row["source"], 0) + 1
+            picked.append({k: _short(row[k], max_chars) for k in ("source", "input", "output")})
+    return pd.DataFrame(picked).sort_values("source", kind="stable").reset_index(drop=True)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def counts_frame(stats: dict[str, Any]) -> pd.DataFrame:
+    """Rows per source and split, with what each source had available."""
+    records = []
+    for name, info in stats["sources"].items():
+        records.append(
+            {
+                "source": name,
+                "available train": info["available_train"],
+                "available validation": info["available_validation"],
+                "train": info["train"],
+                "validation": info["validation"],
+                "validation from": info["validation_from"],
+            }
+        )
+    frame = pd.DataFrame(records)
+    total = {"source": "total", "train": stats["totals"]["train"], "validation": stats["totals"]["validation"]}
+    return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+
+
+def truncation_frame(stats: dict[str, Any]) -> pd.DataFrame:
+    """Share of rows whose source / target would be cut at the configured max lengths."""
+    records = []
+    for split, per_source in stats["lengths"].items():
+        for name, info in per_source.items():
+            records.append(
+                {
+                    "split": split,
+                    "source": name,
+                    "rows": info["rows"],
+                    "source tokens p95": info["source_tokens"].get("p95"),
+                    "source tokens max": info["source_tokens"].get("max"),
+                    f"source > {stats['source_max_len']}": info["source_truncated"],
+                    "target tokens p95": info["target_tokens"].get("p95"),
+                    "target tokens max": info["target_tokens"].get("max"),
+                    f"target > {stats['target_max_len']}": info["target_truncated"],
+                }
+            )
+    return pd.DataFrame(records)

@@ -1,0 +1,31 @@
+"""What every stage notebook calls first: load params, find the run folder, seed, say what runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from stxlib.config import StxConfig, load_params
+from stxlib.paths import RunPaths
+
+
+@dataclass
+class StageContext:
+    stage: str
+    config: StxConfig
+    paths: RunPaths
+
+
+def start_stage(
+    stage: str, params_file: str | Path, run_dir: str = "", overrides: str | list[str] = ""
+) -> StageContext:
+    """Load and validate the params (with optional `a.b=c` overrides) and create the run folder.
+
+    Interactive use leaves `run_dir` empty (the folder is `<run.output_root>/<run.name>`);
+    `stx run` injects the resolved params file and the run folder.
+    """
+    config = load_params(params_file, overrides)
+    paths = RunPaths.for_config(config, run_dir or None)
+    paths.root.mkdir(parents=True, exist_ok=True)
+    print(f"stage {stage}: run {config.run.name!r}, seed {config.run.seed}, folder {paths.root}")
+    return StageContext(stage, config, paths)

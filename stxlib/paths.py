@@ -1,0 +1,82 @@
+"""The run-folder layout of design.md, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from stxlib.config import StxConfig
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    root: Path
+
+    @classmethod
+    def for_config(cls, config: StxConfig, run_dir: str | Path | None = None) -> RunPaths:
+        """`run_dir` when given, else `<run.output_root>/<run.name>`."""
+        if run_dir:
+            return cls(Path(run_dir).expanduser().resolve())
+        return cls((Path(config.run.output_root).expanduser() / config.run.name).resolve())
+
+    @property
+    def manifest(self) -> Path:
+        return self.root / "manifest.json"
+
+    @property
+    def params(self) -> Path:
+        return self.root / "params.yaml"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def train_file(self) -> Path:
+        return self.data_dir / "train.jsonl"
+
+    @property
+    def validation_file(self) -> Path:
+        return self.data_dir / "validation.jsonl"
+
+    @property
+    def mix_stats(self) -> Path:
+        return self.data_dir / "mix_stats.json"
+
+    @property
+    def train_dir(self) -> Path:
+        return self.root / "train"
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.train_dir / "checkpoints"
+
+    @property
+    def best_adapter(self) -> Path:
+        return self.train_dir / "best_adapter"
+
+    @property
+    def log_history(self) -> Path:
+        return self.train_dir / "log_history.json"
+
+    @property
+    def train_summary(self) -> Path:
+        return self.train_dir / "train_summary.json"
+
+    @property
+    def eval_root(self) -> Path:
+        return self.root / "eval"
+
+    def eval_dir(self, label: str) -> Path:
+        return self.eval_root / label
+
+    @property
+    def plots(self) -> Path:
+        return self.root / "plots"
+
+    @property
+    def report(self) -> Path:
+        return self.root / "report.html"
+
+    def notebook(self, stem: str) -> Path:
+        return self.root / f"{stem}.ipynb"

@@ -1,0 +1,1 @@
+"""Figures for the stage notebooks and the run report."""

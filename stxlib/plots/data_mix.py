@@ -1,0 +1,52 @@
+"""The data-mix chart: rows per source and token-length histograms against the max lengths."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+
+from stxlib.data.stats import token_lengths
+from stxlib.plots.style import color_for
+
+
+def plot_data_mix(rows: Sequence[dict[str, str]], tokenizer, stats: dict[str, Any], run_name: str) -> plt.Figure:
+    """Three panels: rows per source and split; source tokens; target tokens (train split)."""
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    _counts_panel(axes[0], stats)
+    by_source: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        by_source.setdefault(row["source"], []).append(row)
+    lengths = {name: token_lengths(group, tokenizer) for name, group in sorted(by_source.items())}
+    for ax, which, limit, label in (
+        (axes[1], 0, stats["source_max_len"], "source (bos + input)"),
+        (axes[2], 1, stats["target_max_len"], "target (output + eos)"),
+    ):
+        for index, (name, pair) in enumerate(lengths.items()):
+            ax.hist(pair[which], bins=30, alpha=0.6, label=name, color=color_for(name, index))
+        ax.axvline(limit, color="black", linestyle="--", linewidth=1)
+        ax.annotate(f"max {limit}", (limit, ax.get_ylim()[1] * 0.92), xytext=(4, 0), textcoords="offset points")
+        ax.set_xlabel(f"{label} length (tokens)")
+        ax.set_ylabel("train rows")
+        ax.set_title(f"{label}: token lengths")
+        ax.legend(title="source")
+    fig.suptitle(f"Data mix — run {run_name} (tokenizer {stats['tokenizer']})")
+    fig.tight_layout()
+    return fig
+
+
+def _counts_panel(ax: plt.Axes, stats: dict[str, Any]) -> None:
+    names = list(stats["sources"])
+    train = [stats["sources"][n]["train"] for n in names]
+    val = [stats["sources"][n]["validation"] for n in names]
+    x = range(len(names))
+    ax.bar([i - 0.2 for i in x], train, width=0.4, label="train", color=[color_for(n, i) for i, n in enumerate(names)])
+    ax.bar([i + 0.2 for i in x], val, width=0.4, label="validation", color="lightgray", edgecolor="gray")
+    for i, (t, v) in enumerate(zip(train, val, strict=True)):
+        ax.annotate(str(t), (i - 0.2, t), ha="center", va="bottom", fontsize=8)
+        ax.annotate(str(v), (i + 0.2, v), ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(list(x), names)
+    ax.set_ylabel("rows")
+    ax.set_title(f"rows per source (split option {stats['split_option']})")
+    ax.legend()

@@ -1,0 +1,170 @@
+"""The embedded default model: a tiny Llama-architecture model with a byte-fallback BPE tokenizer.
+
+Built deterministically in seconds from the fixture text in `tests/fixtures/`, so every stage runs
+offline on CPU. It mirrors the real base where it matters for the recipe: Llama architecture,
+`<unk>`/`<s>`/`</s>` at ids 0/1/2, SentencePiece-style `▁` word boundaries with byte fallback, no pad
+token in the tokenizer, and the two added tokens of OpenOrcaxOpenChat (`<|end_of_turn|>`, `<|PAD|>`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+TINY_MODEL_NAME = "stx-tiny"
+BUILDER_VERSION = "1"
+ADDED_TOKENS = ["<|end_of_turn|>", "<|PAD|>"]
+SPECIAL_TOKENS = ["<unk>", "<s>", "</s>"]
+BYTE_TOKENS = [f"<0x{i:02X}>" for i in range(256)]
+
+TINY_ARCH = {
+    "hidden_size": 64,
+    "intermediate_size": 192,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 4,
+    "max_position_embeddings": 2048,
+    "rms_norm_eps": 1e-6,
+    "tie_word_embeddings": False,
+}
+TINY_VOCAB_SIZE = 3000
+TINY_SEED = 1234
+
+
+def repo_root() -> Path:
+    """The stx checkout that holds this package (editable install)."""
+    return Path(__file__).resolve().parents[1]
+
+
+def fixture_corpus_files(root: Path | None = None) -> list[Path]:
+    """Fixture data files whose text trains the tiny tokenizer, in a fixed order."""
+    base = (root or repo_root()) / "tests" / "fixtures"
+    files = sorted(p for p in base.rglob("*") if p.suffix in {".json", ".jsonl"} and p.is_file())
+    if not files:
+        raise FileNotFoundError(
+            f"no fixture text under {base}: the tiny model's tokenizer is trained on it (run from a full stx checkout)"
+        )
+    return files
+
+
+def iter_corpus_text(files: Iterable[Path]) -> Iterator[str]:
+    """Every string value in the JSON / JSON-lines files, depth first, in file order."""
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".jsonl":
+            docs = [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            try:
+                docs = [json.loads(text)]
+            except json.JSONDecodeError:
+                docs = [json.loads(line) for line in text.splitlines() if line.strip()]
+        for doc in docs:
+            yield from _strings(doc)
+
+
+def _strings(obj: object) -> Iterator[str]:
+    if isinstance(obj, str):
+        if obj.strip():
+            yield obj
+    elif isinstance(obj, dict):
+        for value in obj.values():
+            yield from _strings(value)
+    elif isinstance(obj, list):
+        for value in obj:
+            yield from _strings(value)
+
+
+def corpus_fingerprint(files: Iterable[Path]) -> str:
+    digest = hashlib.sha256(BUILDER_VERSION.encode())
+    digest.update(json.dumps(TINY_ARCH, sort_keys=True).encode())
+    digest.update(str((TINY_VOCAB_SIZE, TINY_SEED)).encode())
+    for path in files:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def train_tokenizer(texts: Iterable[str], vocab_size: int = TINY_VOCAB_SIZE):
+    """A Llama-style tokenizer: BPE with byte fallback and `▁` word boundaries."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from transformers import LlamaTokenizer
+
+    tok = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first", split=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=SPECIAL_TOKENS + BYTE_TOKENS,
+        min_frequency=2,
+        show_progress=False,
+        max_token_length=8,
+    )
+    tok.train_from_iterator(list(texts), trainer=trainer)
+    state = json.loads(tok.to_str())
+    vocab: dict[str, int] = state["model"]["vocab"]
+    merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in state["model"]["merges"]]
+    llama = LlamaTokenizer(
+        vocab=vocab, merges=merges, add_bos_token=True, add_eos_token=False, add_prefix_space=True, legacy=False
+    )
+    llama.add_tokens(ADDED_TOKENS, special_tokens=True)
+    llama.model_max_length = TINY_ARCH["max_position_embeddings"]
+    return llama
+
+
+def build_tiny_model(out_dir: str | Path, corpus_root: Path | None = None) -> Path:
+    """Build the tiny model and tokenizer into `out_dir` (written atomically). Returns the folder."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from stxlib.io import atomic_dir
+
+    files = fixture_corpus_files(corpus_root)
+    tokenizer = train_tokenizer(iter_corpus_text(files))
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=None,
+        dtype="float32",
+        **TINY_ARCH,
+    )
+    out_dir = Path(out_dir)
+    with atomic_dir(out_dir) as tmp:
+        generator_state = torch.random.get_rng_state()
+        torch.manual_seed(TINY_SEED)
+        model = LlamaForCausalLM(config)
+        torch.random.set_rng_state(generator_state)
+        model.generation_config.pad_token_id = None
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        (tmp / "stx_tiny.json").write_text(
+            json.dumps({"builder_version": BUILDER_VERSION, "corpus": corpus_fingerprint(files)}) + "\n"
+        )
+    return out_dir
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("STX_CACHE", Path.home() / ".cache" / "stx")).expanduser()
+
+
+def ensure_tiny_model(cache_dir: Path | None = None) -> Path:
+    """Path of the tiny model in the stx cache, building it first if missing or stale."""
+    from filelock import FileLock
+
+    files = fixture_corpus_files()
+    target = (cache_dir or cache_root()) / f"tiny-llama-{corpus_fingerprint(files)}"
+    if (target / "stx_tiny.json").is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(target) + ".lock"):
+        if not (target / "stx_tiny.json").is_file():
+            build_tiny_model(target)
+    return target
+
+
+def resolve_model_path(name_or_path: str) -> str:
+    """`stx-tiny` -> the cached tiny model folder; anything else is returned unchanged."""
+    if name_or_path == TINY_MODEL_NAME:
+        return str(ensure_tiny_model())
+    return name_or_path
