@@ -1,0 +1,131 @@
+"""Loading causal LMs for training and evaluation: hub id or local folder, optional 4-bit, optional
+PEFT adapter (applied without merging)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from stxlib.config.model import QuantizationSection
+from stxlib.tiny_model import resolve_model_path
+
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+
+
+class ModelLoadError(RuntimeError):
+    """A model or adapter cannot be loaded; the message says which and what to do."""
+
+
+def torch_dtype(name: str) -> Any:
+    """`"bfloat16"` -> `torch.bfloat16`; `"auto"` stays `"auto"` (the checkpoint's dtype)."""
+    import torch
+
+    if name == "auto":
+        return "auto"
+    if name not in DTYPES:
+        raise ValueError(f"unknown dtype {name!r}; choose one of {', '.join(DTYPES)}")
+    return getattr(torch, name)
+
+
+def accelerator() -> str:
+    """`"cuda"` when a GPU is visible, else `"cpu"`."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def check_dtype_supported(name: str, setting: str) -> None:
+    """Refuse a dtype the hardware cannot compute in, naming the params key that asked for it."""
+    import torch
+
+    if name == "bfloat16" and torch.cuda.is_available() and not torch.cuda.is_bf16_supported():
+        raise ValueError(
+            f"{setting}=bfloat16 but this GPU ({torch.cuda.get_device_name()}) has no bf16 support; "
+            f"set {setting}=float32 (or float16 where the setting allows it)"
+        )
+    if name == "float16" and not torch.cuda.is_available():
+        raise ValueError(f"{setting}=float16 needs a CUDA GPU; on CPU use bfloat16 or float32")
+
+
+def bnb_config(quant: QuantizationSection) -> Any:
+    """`BitsAndBytesConfig` for 4-bit loading (None when `load_in_4bit` is false)."""
+    if not quant.load_in_4bit:
+        return None
+    from transformers import BitsAndBytesConfig
+
+    check_dtype_supported(quant.compute_dtype, "model.quantization.compute_dtype")
+    return BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type=quant.quant_type,
+        bnb_4bit_use_double_quant=quant.double_quant,
+        bnb_4bit_compute_dtype=torch_dtype(quant.compute_dtype),
+    )
+
+
+def default_device_map() -> dict[str, Any]:
+    """Everything on one device: this process's GPU (`LOCAL_RANK` under torchrun), else the CPU."""
+    import os
+
+    import torch
+
+    if torch.cuda.is_available():
+        return {"": int(os.environ.get("LOCAL_RANK", torch.cuda.current_device()))}
+    return {"": "cpu"}
+
+
+def looks_local(name_or_path: str) -> bool:
+    return name_or_path.startswith((".", "/", "~")) or Path(name_or_path).expanduser().exists()
+
+
+def load_causal_lm(
+    name_or_path: str,
+    *,
+    dtype: str = "auto",
+    quantization: QuantizationSection | None = None,
+    adapter: str | Path | None = None,
+    revision: str | None = None,
+    trust_remote_code: bool = False,
+    device_map: Any = None,
+    adapter_trainable: bool = False,
+) -> Any:
+    """Load a causal LM (optionally 4-bit) and apply a PEFT adapter on top without merging."""
+    from transformers import AutoModelForCausalLM
+
+    path = resolve_model_path(name_or_path)
+    if looks_local(path) and not Path(path).expanduser().is_dir():
+        raise ModelLoadError(f"model path not found: {path} (give a local model folder or a hub id)")
+    if dtype != "auto":
+        check_dtype_supported(dtype, "dtype")
+    kwargs: dict[str, Any] = {
+        "dtype": torch_dtype(dtype),
+        "device_map": device_map or default_device_map(),
+        "trust_remote_code": trust_remote_code,
+    }
+    if revision:
+        kwargs["revision"] = revision
+    if quantization is not None and quantization.load_in_4bit:
+        kwargs["quantization_config"] = bnb_config(quantization)
+    try:
+        model = AutoModelForCausalLM.from_pretrained(
+            str(Path(path).expanduser()) if looks_local(path) else path, **kwargs
+        )
+    except OSError as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ModelLoadError(
+            f"cannot load model {path!r}: {first}. Without hub access, give a local folder (or stx-tiny)."
+        ) from None
+    if adapter is not None:
+        model = apply_adapter(model, adapter, trainable=adapter_trainable)
+    return model
+
+
+def apply_adapter(model: Any, adapter: str | Path, *, trainable: bool = False) -> Any:
+    """Wrap `model` with the PEFT adapter in folder `adapter` (not merged)."""
+    from peft import PeftModel
+
+    adapter = Path(adapter).expanduser()
+    if not (adapter / "adapter_config.json").is_file():
+        raise ModelLoadError(
+            f"adapter not found: {adapter} has no adapter_config.json (train first, or point at a PEFT adapter folder)"
+        )
+    return PeftModel.from_pretrained(model, str(adapter), is_trainable=trainable)
