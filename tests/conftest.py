@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# Tests never reach the Hugging Face Hub: fail fast instead of retrying a closed network.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
 SMOKE = REPO / "params" / "smoke.yaml"

@@ -1,4 +1,4 @@
-"""The `model` params section: the base model, its dtype, quantisation and pad token."""
+"""The `model` params section: the base model, its dtype, quantisation, pad and EOS tokens."""
 
 from __future__ import annotations
 
@@ -24,10 +24,16 @@ class ModelSection(Section):
     name_or_path: str = "stx-tiny"
     revision: str | None = None
     tokenizer: str | None = None
+    # dtype of the weights bitsandbytes does not quantise (embeddings, norms, lm_head) as loaded.
     dtype: Literal["auto", "bfloat16", "float32", "float16"] = "bfloat16"
     quantization: QuantizationSection = Field(default_factory=QuantizationSection)
+    # "add": qlora's default: add `[PAD]`, resize the embeddings by one row and set the new input and
+    # output rows to the mean of the old ones. "existing": use `existing_pad_token` (no resize).
     pad_token: Literal["add", "existing"] = "add"
     existing_pad_token: str = "<|PAD|>"
+    # "config": qlora's Llama fix-up: eos/bos are the tokens of the model config's ids (`</s>`/`<s>`
+    # for the card's base, whatever its tokenizer files say). "tokenizer": keep the tokenizer's own.
+    eos_token: Literal["config", "tokenizer"] = "config"
     trust_remote_code: bool = False
 
     @property

@@ -1,10 +1,14 @@
-"""The `lora` and `train` params sections: the card's hyperparameters by name."""
+"""The `lora` and `train` params sections: the card's hyperparameters by name.
+
+Cross-checks that need the data or the hardware (batch size against the training rows, bf16 support,
+eval/save step alignment) happen when training starts, in `stxlib.train.checks`.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 
 from stxlib.config.base import Section
 
@@ -15,10 +19,37 @@ class LoraSection(Section):
     r: int = 64
     alpha: int = 16
     dropout: float = 0.05
+    # "all-linear": every linear layer except the output layer (qlora's find_all_linear_names), or a list of names.
     target_modules: str | list[str] = "all-linear"
     bias: Literal["none", "all", "lora_only"] = "none"
     # qlora cast the LoRA weights to bf16 after wrapping; "float32" keeps peft's default fp32 adapters.
     dtype: Literal["bfloat16", "float32"] = "bfloat16"
+
+    @field_validator("r", "alpha")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError(f"must be a positive integer, got {value}")
+        return value
+
+    @field_validator("dropout")
+    @classmethod
+    def _probability(cls, value: float) -> float:
+        if not 0 <= value < 1:
+            raise ValueError(f"must be in [0, 1), got {value}")
+        return value
+
+    @field_validator("target_modules")
+    @classmethod
+    def _targets(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, str) and value != "all-linear":
+            raise ValueError(f"must be 'all-linear' or a list of module names such as [q_proj, v_proj], got {value!r}")
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("the list of target modules is empty; use 'all-linear' or name modules")
+            if "lm_head" in value:
+                raise ValueError("lm_head cannot be a LoRA target (the recipe adapts every linear layer except it)")
+        return value
 
 
 class TrainSection(Section):
@@ -30,7 +61,8 @@ class TrainSection(Section):
     learning_rate: float = 2e-4
     lr_scheduler_type: Literal["constant", "constant_with_warmup", "linear", "cosine"] = "constant"
     warmup_ratio: float = 0.03
-    # qlora passed warmup_ratio with a `constant` schedule, which ignores it (a no-op). True applies it.
+    # qlora passed warmup_ratio with a `constant` schedule, which ignores it (a no-op). True applies it
+    # (`constant` becomes `constant_with_warmup`). Other schedules always apply it, as in qlora.
     apply_warmup: bool = False
     max_steps: int = 1000
     eval_steps: int = 50
@@ -41,8 +73,14 @@ class TrainSection(Section):
     adam_beta2: float = 0.999
     adam_epsilon: float = 1e-8
     weight_decay: float = 0.0
+    # paged_* optimizers need CUDA; on CPU stx trains with plain `adamw_torch` and says so in the log.
     optim: str = "paged_adamw_32bit"
+    # qlora's length grouping (length = characters of input + output), the Trainer's
+    # `train_sampling_strategy="group_by_length"` in transformers 5.
     group_by_length: bool = True
+    # "sequential": evaluate in file order like transformers 4.31 did; "group_by_length": transformers 5's
+    # behaviour when length grouping is on (eval batches grouped by length too; eval_loss then differs).
+    eval_sampling: Literal["sequential", "group_by_length"] = "sequential"
     # "2023": mean of micro-batch means under gradient accumulation (transformers 4.31);
     # "token_mean": the modern mean over every target token of the accumulated batch.
     loss_scaling: Literal["2023", "token_mean"] = "2023"
@@ -50,10 +88,16 @@ class TrainSection(Section):
     # "qlora": source and target tokenised separately (faithful); "joint": prompt+completion together.
     collator: Literal["qlora", "joint"] = "qlora"
     train_on_source: bool = False
+    # Mixed precision of the Trainer (autocast). bf16 works on CPU and on Ampere+ GPUs; fp16 needs CUDA.
     bf16: bool = True
+    fp16: bool = False
     save_total_limit: int | None = None
+    # Continue from the last checkpoint in train/checkpoints/ (optimizer, scheduler and RNG state).
+    # False starts over and deletes earlier checkpoints of this run.
     resume: bool = True
     dataloader_num_workers: int = 0
+    # Multi-process (torchrun) backend: "auto" is nccl on CUDA, gloo on CPU.
+    ddp_backend: Literal["auto", "gloo", "nccl"] = "auto"
 
     @field_validator(
         "per_device_train_batch_size",
@@ -83,3 +127,42 @@ class TrainSection(Section):
         if not 0 <= value < 1:
             raise ValueError(f"must be in [0, 1), got {value}")
         return value
+
+    @field_validator("adam_beta1", "adam_beta2")
+    @classmethod
+    def _beta(cls, value: float) -> float:
+        if not 0 <= value < 1:
+            raise ValueError(f"must be in [0, 1), got {value}")
+        return value
+
+    @field_validator("max_grad_norm", "weight_decay", "adam_epsilon")
+    @classmethod
+    def _non_negative(cls, value: float) -> float:
+        if value < 0:
+            raise ValueError(f"must be >= 0, got {value}")
+        return value
+
+    @field_validator("save_total_limit")
+    @classmethod
+    def _limit(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
+            raise ValueError(f"must be a positive integer or null (keep every checkpoint), got {value}")
+        return value
+
+    @field_validator("dataloader_num_workers")
+    @classmethod
+    def _workers(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError(f"must be >= 0, got {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_precision(self) -> TrainSection:
+        if self.bf16 and self.fp16:
+            raise ValueError("bf16 and fp16 are both true; choose one mixed precision (the card: bf16)")
+        return self
+
+    @property
+    def effective_batch_size(self) -> int:
+        """Sequences per optimizer step in one process (times the number of processes under torchrun)."""
+        return self.per_device_train_batch_size * self.gradient_accumulation_steps

@@ -50,3 +50,35 @@ def _counts_panel(ax: plt.Axes, stats: dict[str, Any]) -> None:
     ax.set_ylabel("rows")
     ax.set_title(f"rows per source (split option {stats['split_option']})")
     ax.legend()
+
+
+def plot_data_mix_summary(stats: dict[str, Any], run_name: str) -> plt.Figure:
+    """The data-mix chart from `mix_stats.json` alone (no tokenizer, no rows): rows per source and
+    split, then the train split's token lengths per source as median bars with p95 and max marks."""
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    _counts_panel(axes[0], stats)
+    per_source = {k: v for k, v in stats.get("lengths", {}).get("train", {}).items() if k != "all"}
+    for ax, key, limit, label in (
+        (axes[1], "source_tokens", stats["source_max_len"], "source (bos + input)"),
+        (axes[2], "target_tokens", stats["target_max_len"], "target (output + eos)"),
+    ):
+        names = list(per_source)
+        for i, name in enumerate(names):
+            summary = per_source[name].get(key, {})
+            if not summary.get("n"):
+                continue
+            ax.barh(i, summary["median"], color=color_for(name, i), alpha=0.8, label="median" if i == 0 else None)
+            ax.plot([summary["min"], summary["max"]], [i, i], color="black", linewidth=1)
+            ax.plot(summary["p95"], i, marker="|", markersize=16, color="black", label="p95" if i == 0 else None)
+            ax.plot(summary["max"], i, marker="o", color="black", label="min–max" if i == 0 else None)
+        ax.axvline(limit, color="black", linestyle="--", linewidth=1)
+        ax.annotate(f"max {limit}", (limit, 0.02), xycoords=("data", "axes fraction"), xytext=(4, 0),
+                    textcoords="offset points")
+        ax.set_xlim(0, max(ax.get_xlim()[1], limit * 1.15))
+        ax.set_yticks(range(len(names)), names)
+        ax.set_xlabel(f"{label} length (tokens)")
+        ax.set_title(f"{label}: token lengths (train)")
+        ax.legend(loc="lower right", fontsize=8)
+    fig.suptitle(f"Data mix — run {run_name} (tokenizer {stats.get('tokenizer', '?')})")
+    fig.tight_layout()
+    return fig

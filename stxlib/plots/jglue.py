@@ -1,0 +1,78 @@
+"""The JGLUE comparison chart: this run's models beside the model card's published numbers, per task."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+from matplotlib.patches import Patch
+
+Scores = Mapping[str, Mapping[str, float | None]]
+
+MODEL_COLORS = {"base": "#8DA0CB", "finetuned": "#E5804A"}
+CARD_COLORS = {"base": "#D5DCEB", "finetuned": "#F6D2BD"}
+
+
+def short_task(task: str) -> str:
+    """`jcommonsenseqa-1.1-0.3` -> `jcommonsenseqa`."""
+    return task.split("-", 1)[0]
+
+
+def plot_jglue_comparison(
+    scores: Scores,
+    run_name: str,
+    card: Scores | None = None,
+    tasks: Sequence[str] | None = None,
+    *,
+    card_names: Mapping[str, str] | None = None,
+) -> plt.Figure:
+    """Grouped bars per task: each evaluated model (`scores[label][task]`) and, hatched, the card's
+    values (`card[label][task]`). Values are headline numbers on a 0–1 scale (JSQuAD EM / 100,
+    accuracy otherwise); a missing value is written as "n/a" instead of a bar."""
+    card = card or {}
+    card_names = card_names or {}
+    if tasks is None:
+        tasks = list(dict.fromkeys(t for per_task in [*scores.values(), *card.values()] for t in per_task))
+    # Each evaluated model followed by its card counterpart (same label), then card rows left over.
+    series: list[tuple[str, Mapping[str, float | None], str, bool]] = []
+    for index, (label, values) in enumerate(scores.items()):
+        series.append((f"{label} (this run)", values, MODEL_COLORS.get(label, f"C{index + 2}"), False))
+        if label in card:
+            name = card_names.get(label, label)
+            series.append((f"card: {name}", card[label], CARD_COLORS.get(label, f"C{index + 2}"), True))
+    for index, (label, values) in enumerate(card.items()):
+        if label not in scores:
+            name = card_names.get(label, label)
+            series.append((f"card: {name}", values, CARD_COLORS.get(label, f"C{index + 6}"), True))
+
+    fig, ax = plt.subplots(figsize=(max(7.0, 2.2 * len(tasks) + 2), 5.0))
+    if not tasks or not series:
+        ax.text(0.5, 0.5, "no JGLUE results", ha="center", va="center", transform=ax.transAxes, fontsize=12)
+        ax.set_axis_off()
+        ax.set_title(f"JGLUE — run {run_name}")
+        return fig
+    width = 0.8 / len(series)
+    for offset, (name, values, color, hatched) in enumerate(series):
+        for position, task in enumerate(tasks):
+            x = position - 0.4 + width * (offset + 0.5)
+            value = values.get(task)
+            if value is None:
+                ax.text(x, 0.01, "n/a", ha="center", va="bottom", fontsize=7, rotation=90, color="gray")
+                continue
+            ax.bar(x, value, width=width * 0.95, color=color, edgecolor="black", linewidth=0.5,
+                   hatch="//" if hatched else None)
+            ax.text(x, value + 0.01, f"{value:.3f}", ha="center", va="bottom", fontsize=7, rotation=90)
+    ax.set_xticks(range(len(tasks)), [short_task(t) for t in tasks])
+    ax.set_ylim(0, 1.12)
+    ax.set_ylabel("score (0–1)")
+    ax.set_xlabel("JGLUE task, jp-stable prompt 0.3 (JSQuAD: exact match / 100; others: accuracy)")
+    ax.grid(True, axis="y", alpha=0.3)
+    handles = [
+        Patch(facecolor=color, edgecolor="black", hatch="//" if hatched else None, label=name)
+        for name, _, color, hatched in series
+    ]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2,
+              fontsize=9, frameon=False)
+    ax.set_title(f"JGLUE — run {run_name}" + (" vs the model card" if card else ""))
+    fig.tight_layout()
+    return fig

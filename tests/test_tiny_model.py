@@ -1,0 +1,45 @@
+"""The embedded tiny Llama: deterministic, small, Llama-like tokenizer with byte fallback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from stxlib.tiny_model import ADDED_TOKENS, resolve_model_path
+
+from conftest import run_stx
+
+
+def test_cli_build_is_deterministic(tmp_path: Path, tiny_model_dir: Path) -> None:
+    result = run_stx("tiny-model", str(tmp_path / "tiny"))
+    assert result.returncode == 0, result.stderr
+    built = sorted(p.name for p in (tmp_path / "tiny").iterdir())
+    assert built == sorted(p.name for p in tiny_model_dir.iterdir())
+    for name in built:
+        assert (tmp_path / "tiny" / name).read_bytes() == (tiny_model_dir / name).read_bytes(), name
+    size = sum(p.stat().st_size for p in (tmp_path / "tiny").iterdir())
+    assert size < 5 * 2**20
+
+
+def test_model_and_tokenizer_mirror_the_real_base(tiny_model_dir: Path) -> None:
+    from transformers import AutoConfig, AutoTokenizer
+
+    config = AutoConfig.from_pretrained(tiny_model_dir)
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    assert config.model_type == "llama" and config.architectures == ["LlamaForCausalLM"]
+    assert config.vocab_size == len(tok)
+    assert (tok.unk_token_id, tok.bos_token_id, tok.eos_token_id) == (0, 1, 2)
+    assert tok.pad_token is None  # like Llama-2 / OpenOrca: qlora adds [PAD]
+    assert [tok.convert_ids_to_tokens(tok.convert_tokens_to_ids(t)) for t in ADDED_TOKENS] == ADDED_TOKENS
+    assert tok("東京").input_ids[0] == tok.bos_token_id  # BOS by default, like Llama
+    # byte fallback: a character never seen in the fixtures still round-trips
+    rare = "𠮷野家"
+    ids = tok.encode(rare, add_special_tokens=False)
+    assert any(t.startswith("<0x") for t in tok.convert_ids_to_tokens(ids))
+    assert tok.decode(ids) == rare
+    # SentencePiece-style word start on a lone continuation
+    assert tok.convert_ids_to_tokens(tok.encode("東京", add_special_tokens=False))[0].startswith("▁")
+
+
+def test_resolve_model_path(tiny_model_dir: Path) -> None:
+    assert Path(resolve_model_path("stx-tiny")) == tiny_model_dir
+    assert resolve_model_path("Open-Orca/OpenOrcaxOpenChat-Preview2-13B") == "Open-Orca/OpenOrcaxOpenChat-Preview2-13B"
