@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,8 @@ def start_stage(
     Interactive use leaves `run_dir` empty (the folder is `<run.output_root>/<run.name>`);
     `stx run` injects the resolved params file and the run folder.
     """
+    # tqdm.auto falls back to text bars without ipywidgets (they also render in the HTML reports); say nothing
+    warnings.filterwarnings("ignore", message="IProgress not found")
     config = load_params(params_file, overrides)
     paths = RunPaths.for_config(config, run_dir or None)
     paths.root.mkdir(parents=True, exist_ok=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import SMOKE, run_stx
+
 from stxlib.cli import build_parser
 from stxlib.io import read_jsonl
-
-from conftest import SMOKE, run_stx
 
 
 def test_subcommands_are_registered() -> None:

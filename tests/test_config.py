@@ -97,12 +97,15 @@ def test_wrong_types_and_values_name_the_key(tmp_path: Path) -> None:
     cases = {
         "train:\n  max_steps: ten\n": "train.max_steps: Input should be a valid integer",
         "train:\n  max_steps: '10'\n": "train.max_steps",
-        "train:\n  max_steps: 0\n": "train.max_steps: must be a positive integer",
-        "train:\n  learning_rate: -1.0\n": "train.learning_rate: must be > 0",
-        "train:\n  warmup_ratio: 1.5\n": "train.warmup_ratio: must be in [0, 1)",
+        "train:\n  max_steps: 0\n": "train.max_steps: Input should be greater than or equal to 1 (got 0)",
+        "train:\n  learning_rate: -1.0\n": "train.learning_rate: Input should be greater than 0",
+        "train:\n  warmup_ratio: 1.5\n": "train.warmup_ratio: Input should be less than 1 (got 1.5)",
         "data:\n  split: C\n": "data.split: Input should be 'A' or 'B'",
         "data:\n  samples_per_source: some\n": "data.samples_per_source",
-        "run:\n  name: a/b\n": "run.name",
+        "run:\n  name: a/b\n": "run.name: names a folder in the run",
+        "eval:\n  models: [{label: ../x}]\n": "eval.models.0.label: names a folder",
+        "eval:\n  num_fewshot: [2, -1, 3, 3]\n": "eval.num_fewshot.1: Input should be greater than or equal to 0",
+        "data:\n  eval_size: 0\n": "data.eval_size: Input should be greater than or equal to 1",
         "run:\n  seed: 1.5\n": "run.seed",
         "model:\n  quantization:\n    quant_type: int3\n": "model.quantization.quant_type",
         "eval:\n  num_fewshot: [1, 2]\n": "give one few-shot count per task",
@@ -144,3 +147,10 @@ def test_fingerprint_tracks_only_named_sections() -> None:
     b = load_params(SMOKE, ["train.max_steps=3"])
     assert a.fingerprint(["data"]) == b.fingerprint(["data"])
     assert a.fingerprint(["data", "train"]) != b.fingerprint(["data", "train"])
+
+
+def test_exponent_floats_without_a_dot(tmp_path: Path) -> None:
+    """YAML 1.1 would read `2e-4` as a string; params files and --set both read it as a float."""
+    cfg = load_params(write(tmp_path, "train:\n  learning_rate: 2e-4\n"), ["train.max_grad_norm=3e-1"])
+    assert cfg.train.learning_rate == 2e-4 and cfg.train.max_grad_norm == 0.3
+    assert load_params(SMOKE, ["run.name=1e3x"]).run.name == "1e3x"

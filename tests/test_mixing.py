@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import SMOKE
 
 from stxlib.config import load_params
 from stxlib.data import MixError, build_mix, load_all, run_data_stage
 from stxlib.io import read_json, read_jsonl
 from stxlib.paths import RunPaths
-
-from conftest import SMOKE
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import nbformat
 import papermill
 import pytest
-
 from conftest import REPO
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))

@@ -154,20 +154,73 @@ def mix_stats(samples: int = 4389, eval_size: int = 1024) -> dict[str, Any]:
 
 
 def train_summary(log_history: list[dict[str, Any]]) -> dict[str, Any]:
+    """train/train_summary.json in the shape `stxlib.train.summary.build_summary` writes."""
     curves = parse_log_history(log_history)
     step, loss = curves.best
+    steps = curves.train_steps[-1]
     return {
         "best_step": step,
         "best_eval_loss": loss,
-        "best_checkpoint": f"checkpoint-{step}",
-        "global_step": curves.train_steps[-1],
-        "epochs": round(curves.train_steps[-1] / 823.0, 4),
-        "trainable_params": 250347520,
-        "total_params": 13266399232,
-        "tokens_seen": 5431872,
-        "train_runtime_s": 15890.2,
-        "tokens_per_second": 341.8,
+        "first_eval_step": curves.eval_steps[0],
+        "first_eval_loss": curves.eval_loss[0],
+        "last_eval_loss": curves.eval_loss[-1],
+        "evaluations": len(curves.eval_steps),
+        "steps": steps,
+        "max_steps": steps,
+        "epochs": round(steps / 823.0, 4),
+        "trainable_parameters": 250347520,
+        "expected_trainable_parameters": 250347520,
+        "total_parameters": 13266399232,
+        "tokens_seen": 11520000,
+        "nonpad_tokens_seen": 5431872,
+        "target_tokens_seen": 912345,
+        "nonpad_token_fraction": 0.4715,
+        "wall_time_s": 15890.2,
+        "tokens_per_s": 725.0,
+        "nonpad_tokens_per_s": 341.8,
+        "resumed_from": None,
         "peak_memory_gib": 21.7,
+        "peak_memory_kind": "cuda",
+    }
+
+
+VALIDATION_ROWS = {
+    "jsquad-1.1-0.3": 4442,
+    "jcommonsenseqa-1.1-0.3": 1119,
+    "jnli-1.1-0.3": 2434,
+    "marc_ja-1.1-0.3": 5654,
+}
+
+
+def eval_config(label: str) -> dict[str, Any]:
+    """The `config` of results.json as `stxlib.jglue.runner` writes it (the fields the report reads)."""
+    details = {
+        task: {
+            "n_validation": n,
+            "n_evaluated": n,
+            "num_fewshot": k,
+            "jp_stable_prompts": True,
+            "data_checks": {"validation": {"rows": n, "v1.1_rows": n, "full_v1.1_size": True}},
+        }
+        for (task, n), k in zip(VALIDATION_ROWS.items(), (2, 3, 3, 3), strict=True)
+    }
+    return {
+        "label": label,
+        "model": "Open-Orca/OpenOrcaxOpenChat-Preview2-13B",
+        "adapter": "/results/openorca_stx/train/best_adapter" if label == "finetuned" else None,
+        "dtype": "bfloat16",
+        "torch_dtype": "bfloat16",
+        "load_in_4bit": False,
+        "tasks": list(VALIDATION_ROWS),
+        "num_fewshot": [2, 3, 3, 3],
+        "limit": None,
+        "batch_size": 4,
+        "engine": "fast",
+        "jp_stable_prompts": True,
+        "full_jglue_v1.1_data": True,
+        "warnings": [],
+        "prompt_version": "0.3",
+        "task_details": details,
     }
 
 
@@ -213,7 +266,7 @@ def make_run(
     if "eval" in stages:
         for label in labels:
             results = FINETUNED_RESULTS if label == "finetuned" else BASE_RESULTS
-            write_json(paths.eval_dir(label) / "results.json", {"results": results, "config": {"model": label}})
+            write_json(paths.eval_dir(label) / "results.json", {"results": results, "config": eval_config(label)})
     for stage, stem in STAGE_FILES.items():
         if stage in stages or stage in failed:
             html = paths.root / f"{stem}.html"

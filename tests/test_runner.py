@@ -8,11 +8,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import REPO, SMOKE, run_stx
 
 from stxlib.runner import run_pipeline
 from stxlib.runner.lock import RunLock
-
-from conftest import REPO, SMOKE, run_stx
 
 pytestmark = pytest.mark.slow
 

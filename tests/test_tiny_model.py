@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stxlib.tiny_model import ADDED_TOKENS, resolve_model_path
-
 from conftest import run_stx
+
+from stxlib.tiny_model import ADDED_TOKENS, resolve_model_path
 
 
 def test_cli_build_is_deterministic(tmp_path: Path, tiny_model_dir: Path) -> None:

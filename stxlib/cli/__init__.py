@@ -7,10 +7,10 @@ import sys
 from collections.abc import Sequence
 
 from stxlib import __version__
-from stxlib.cli import data_cmd, run_cmd, tiny_cmd
+from stxlib.cli import data_cmd, eval_cmd, report_cmd, run_cmd, tiny_cmd, train_cmd
 
 # Subcommand modules, in the order `stx --help` lists them.
-COMMANDS = [run_cmd, data_cmd, tiny_cmd]
+COMMANDS = [run_cmd, data_cmd, train_cmd, tiny_cmd, eval_cmd, report_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:

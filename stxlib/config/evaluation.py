@@ -1,21 +1,22 @@
-"""The `eval` params section."""
+"""The `eval` params section: JGLUE as jp-stable 0.3 did it (see docs/evaluation.md)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from stxlib.config.base import Section
+from stxlib.config.base import FolderName, NonNegativeInt, PositiveInt, Section
 
 DEFAULT_TASKS = ["jsquad-1.1-0.3", "jcommonsenseqa-1.1-0.3", "jnli-1.1-0.3", "marc_ja-1.1-0.3"]
+DEFAULT_PARQUET_REVISION = "refs/convert/parquet"
 
 
 class EvalModelSection(Section):
     """One model to evaluate. `model` defaults to `model.name_or_path`; `adapter: best` means
     this run's `train/best_adapter`."""
 
-    label: str
+    label: FolderName  # the folder eval/<label>/
     model: str | None = None
     adapter: str | None = None
     load_in_4bit: bool = False
@@ -26,16 +27,36 @@ def default_eval_models() -> list[EvalModelSection]:
 
 
 class EvalSection(Section):
-    """JGLUE evaluation as jp-stable 0.3 did it."""
+    """JGLUE evaluation as jp-stable 0.3 did it.
+
+    `shots_from`: `train` (jp-stable: shots from the train split; missing train data is an error), `validation`
+    (stand-in: the harness's own fallback for a task without train docs, shots drawn from the validation split
+    excluding the current document), `auto` (train where present, else the validation stand-in). `shots_dir`:
+    a raw-layout folder whose train files supply the shots instead of `data_dir` (e.g. the fixtures). Any
+    stand-in makes the prompts differ from jp-stable's; results.json says so.
+    """
 
     models: list[EvalModelSection] = Field(default_factory=default_eval_models)
     tasks: list[str] = Field(default_factory=lambda: list(DEFAULT_TASKS))
-    num_fewshot: list[int] = Field(default_factory=lambda: [2, 3, 3, 3])
+    num_fewshot: list[NonNegativeInt] = Field(default_factory=lambda: [2, 3, 3, 3])
     data_dir: str | None = None
-    limit: int | None = None
-    batch_size: int = 4
+    shots_from: Literal["train", "validation", "auto"] = "train"
+    shots_dir: str | None = None
+    hub_revision: str = DEFAULT_PARQUET_REVISION
+    limit: PositiveInt | None = None
+    batch_size: PositiveInt = 4
     dtype: Literal["auto", "float32", "bfloat16"] = "auto"
     engine: Literal["fast", "reference"] = "fast"
+    max_length: Annotated[int, Field(ge=300)] | None = None  # room for 256 new tokens
+    fewshot_seed: int = 42
+    cpu_threads: PositiveInt | None = None  # torch CPU threads on a machine without CUDA (the tiny model: 1)
+
+    @field_validator("tasks")
+    @classmethod
+    def _known_tasks(cls, value: list[str]) -> list[str]:
+        from stxlib.jglue.tasks import resolve_tasks
+
+        return resolve_tasks(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> EvalSection:
@@ -47,8 +68,4 @@ class EvalSection(Section):
         labels = [m.label for m in self.models]
         if len(set(labels)) != len(labels):
             raise ValueError(f"model labels must be unique, got {labels}")
-        if self.limit is not None and self.limit < 1:
-            raise ValueError(f"limit must be a positive integer or null, got {self.limit}")
-        if self.batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {self.batch_size}")
         return self

@@ -11,6 +11,7 @@ import difflib
 import fnmatch
 import hashlib
 import json
+import re
 import types
 import typing
 from collections.abc import Iterable, Sequence
@@ -58,6 +59,7 @@ _PATH_KEYS = [
     "data.sources.*.train_files.*",
     "data.sources.*.validation_files.*",
     "eval.data_dir",
+    "eval.shots_dir",
 ]
 _MAYBE_PATH_KEYS = ["model.name_or_path", "model.tokenizer", "eval.models.*.model", "eval.models.*.adapter"]
 
@@ -91,6 +93,22 @@ def validate_params(data: dict[str, Any], origin: str = "params") -> StxConfig:
         raise ParamsError(format_validation_error(err, origin)) from None
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML 1.1 reads `2e-4` (no dot) as a string; researchers write learning rates that way."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)[eE][-+]?\d+$|^[-+]?\d[\d_]*\.[\d_]*$|^[-+]?\.\d[\d_]*$"),
+    list("-+0123456789."),
+)
+
+
+def load_yaml(text: str) -> Any:
+    """`yaml.safe_load`, except that `1e-4`-style numbers are floats."""
+    return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: safe
+
+
 def parse_override_list(overrides: Sequence[str] | str | None) -> list[str]:
     """Overrides as a list; a string may hold several separated by `;` or newlines."""
     if overrides is None:
@@ -109,7 +127,7 @@ def parse_override(item: str) -> tuple[list[str], Any]:
     if not all(parts):
         raise ParamsError(f"override {item!r} has an empty key part; use dotted keys like train.max_steps")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        value = load_yaml(raw) if raw.strip() else ""
     except yaml.YAMLError as err:
         raise ParamsError(f"override {item!r}: value is not valid YAML ({err})") from None
     return parts, value
@@ -127,7 +145,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ParamsError(f"params file not found: {path} (pass a YAML file such as params/smoke.yaml)")
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loaded = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         raise ParamsError(f"params file {path} is not valid YAML: {err}") from None
     if loaded is None:

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from stxlib.config.base import Section
+from stxlib.config.base import FolderName, PositiveInt, Section
 
 
 class RunSection(Section):
     """Run identity and where the run folder goes (`<output_root>/<name>`)."""
 
-    name: str = "smoke"
+    name: FolderName = "smoke"
     seed: int = 42
     output_root: str = "results"
-
-    @field_validator("name")
-    @classmethod
-    def _safe_name(cls, value: str) -> str:
-        if not value or any(c in value for c in "/\\") or value in {".", ".."}:
-            raise ValueError(f"run.name must be a plain folder name, got {value!r}")
-        return value
 
 
 class SourceSection(Section):
@@ -85,20 +78,13 @@ class DataSection(Section):
     """Mixing: equal seeded samples per source, a validation set, length limits."""
 
     sources: dict[str, SourceSection] = Field(default_factory=default_sources)
-    samples_per_source: int | Literal["all"] = 4389
+    samples_per_source: PositiveInt | Literal["all"] = 4389
     on_short_source: Literal["error", "take_all"] = "error"
     split: Literal["A", "B"] = "A"
-    eval_size: int = 1024
-    source_max_len: int = 1024
-    target_max_len: int = 256
+    eval_size: PositiveInt = 1024
+    source_max_len: PositiveInt = 1024
+    target_max_len: PositiveInt = 256
     cache_dir: str | None = None
-
-    @field_validator("samples_per_source", "eval_size", "source_max_len", "target_max_len")
-    @classmethod
-    def _positive(cls, value: int | str) -> int | str:
-        if isinstance(value, int) and value < 1:
-            raise ValueError(f"must be a positive integer, got {value}")
-        return value
 
     @model_validator(mode="after")
     def _some_source(self) -> DataSection:

@@ -10,34 +10,27 @@ from typing import Literal
 
 from pydantic import field_validator, model_validator
 
-from stxlib.config.base import Section
+from stxlib.config.base import (
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    Section,
+    UnitInterval,
+)
 
 
 class LoraSection(Section):
     """LoRA adapter settings (the card: r=64, alpha=16, dropout 0.05, all linear layers but lm_head)."""
 
-    r: int = 64
-    alpha: int = 16
-    dropout: float = 0.05
+    r: PositiveInt = 64
+    alpha: PositiveInt = 16
+    dropout: UnitInterval = 0.05
     # "all-linear": every linear layer except the output layer (qlora's find_all_linear_names), or a list of names.
     target_modules: str | list[str] = "all-linear"
     bias: Literal["none", "all", "lora_only"] = "none"
     # qlora cast the LoRA weights to bf16 after wrapping; "float32" keeps peft's default fp32 adapters.
     dtype: Literal["bfloat16", "float32"] = "bfloat16"
-
-    @field_validator("r", "alpha")
-    @classmethod
-    def _positive(cls, value: int) -> int:
-        if value < 1:
-            raise ValueError(f"must be a positive integer, got {value}")
-        return value
-
-    @field_validator("dropout")
-    @classmethod
-    def _probability(cls, value: float) -> float:
-        if not 0 <= value < 1:
-            raise ValueError(f"must be in [0, 1), got {value}")
-        return value
 
     @field_validator("target_modules")
     @classmethod
@@ -55,24 +48,24 @@ class LoraSection(Section):
 class TrainSection(Section):
     """Trainer settings, named as in the card / qlora. See specs/stx-recipe.md §3."""
 
-    per_device_train_batch_size: int = 8
-    gradient_accumulation_steps: int = 2
-    per_device_eval_batch_size: int = 16
-    learning_rate: float = 2e-4
+    per_device_train_batch_size: PositiveInt = 8
+    gradient_accumulation_steps: PositiveInt = 2
+    per_device_eval_batch_size: PositiveInt = 16
+    learning_rate: PositiveFloat = 2e-4
     lr_scheduler_type: Literal["constant", "constant_with_warmup", "linear", "cosine"] = "constant"
-    warmup_ratio: float = 0.03
+    warmup_ratio: UnitInterval = 0.03
     # qlora passed warmup_ratio with a `constant` schedule, which ignores it (a no-op). True applies it
     # (`constant` becomes `constant_with_warmup`). Other schedules always apply it, as in qlora.
     apply_warmup: bool = False
-    max_steps: int = 1000
-    eval_steps: int = 50
-    save_steps: int = 50
-    logging_steps: int = 10
-    max_grad_norm: float = 0.3
-    adam_beta1: float = 0.9
-    adam_beta2: float = 0.999
-    adam_epsilon: float = 1e-8
-    weight_decay: float = 0.0
+    max_steps: PositiveInt = 1000
+    eval_steps: PositiveInt = 50
+    save_steps: PositiveInt = 50
+    logging_steps: PositiveInt = 10
+    max_grad_norm: NonNegativeFloat = 0.3
+    adam_beta1: UnitInterval = 0.9
+    adam_beta2: UnitInterval = 0.999
+    adam_epsilon: NonNegativeFloat = 1e-8
+    weight_decay: NonNegativeFloat = 0.0
     # paged_* optimizers need CUDA; on CPU stx trains with plain `adamw_torch` and says so in the log.
     optim: str = "paged_adamw_32bit"
     # qlora's length grouping (length = characters of input + output), the Trainer's
@@ -91,11 +84,14 @@ class TrainSection(Section):
     # Mixed precision of the Trainer (autocast). bf16 works on CPU and on Ampere+ GPUs; fp16 needs CUDA.
     bf16: bool = True
     fp16: bool = False
-    save_total_limit: int | None = None
+    save_total_limit: PositiveInt | None = None
     # Continue from the last checkpoint in train/checkpoints/ (optimizer, scheduler and RNG state).
     # False starts over and deletes earlier checkpoints of this run.
     resume: bool = True
-    dataloader_num_workers: int = 0
+    dataloader_num_workers: NonNegativeInt = 0
+    # CPU threads per training process (torch.set_num_threads); null keeps torch's default. Tiny models
+    # train faster on one thread (their ops are too small to split, and extra threads spin on a busy CPU).
+    cpu_threads: PositiveInt | None = None
     # Multi-process (torchrun) backend: "auto" is nccl on CUDA, gloo on CPU.
     ddp_backend: Literal["auto", "gloo", "nccl"] = "auto"
 
@@ -114,47 +110,11 @@ class TrainSection(Section):
             raise ValueError(f"must be a positive integer, got {value}")
         return value
 
-    @field_validator("learning_rate")
+    @field_validator("loss_scaling", mode="before")
     @classmethod
-    def _positive_lr(cls, value: float) -> float:
-        if value <= 0:
-            raise ValueError(f"must be > 0, got {value}")
-        return value
-
-    @field_validator("warmup_ratio")
-    @classmethod
-    def _ratio(cls, value: float) -> float:
-        if not 0 <= value < 1:
-            raise ValueError(f"must be in [0, 1), got {value}")
-        return value
-
-    @field_validator("adam_beta1", "adam_beta2")
-    @classmethod
-    def _beta(cls, value: float) -> float:
-        if not 0 <= value < 1:
-            raise ValueError(f"must be in [0, 1), got {value}")
-        return value
-
-    @field_validator("max_grad_norm", "weight_decay", "adam_epsilon")
-    @classmethod
-    def _non_negative(cls, value: float) -> float:
-        if value < 0:
-            raise ValueError(f"must be >= 0, got {value}")
-        return value
-
-    @field_validator("save_total_limit")
-    @classmethod
-    def _limit(cls, value: int | None) -> int | None:
-        if value is not None and value < 1:
-            raise ValueError(f"must be a positive integer or null (keep every checkpoint), got {value}")
-        return value
-
-    @field_validator("dataloader_num_workers")
-    @classmethod
-    def _workers(cls, value: int) -> int:
-        if value < 0:
-            raise ValueError(f"must be >= 0, got {value}")
-        return value
+    def _year_as_text(cls, value: object) -> object:
+        # `--set train.loss_scaling=2023` and an unquoted `2023` in YAML arrive as an int
+        return "2023" if value == 2023 and not isinstance(value, bool) else value
 
     @model_validator(mode="after")
     def _one_precision(self) -> TrainSection:

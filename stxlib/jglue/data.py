@@ -183,9 +183,7 @@ def _label_id(task: str, label: Any, where: str) -> int:
 # ------------------------------------------------------------------ hub
 
 
-def load_hub_split(
-    task: str, split: Split, *, revision: str | None = None, cache_dir: str | None = None
-) -> SplitData:
+def load_hub_split(task: str, split: Split, *, revision: str | None = None, cache_dir: str | None = None) -> SplitData:
     """`shunk031/JGLUE` rows through the hub's parquet conversion (datasets >= 4 cannot run its script)."""
     import pyarrow.parquet as pq
 
@@ -204,7 +202,10 @@ def load_hub_split(
         raise JGlueDataError(f"{HUB_REPO}@{revision} {spec.hf_config}/{split}: the parquet files hold no rows")
     if spec.name == "jsquad-1.1-0.3":
         for row in rows:
-            row["answers"] = {"text": list(row["answers"]["text"]), "answer_start": list(row["answers"]["answer_start"])}
+            row["answers"] = {
+                "text": list(row["answers"]["text"]),
+                "answer_start": list(row["answers"]["answer_start"]),
+            }
     else:
         where = f"{HUB_REPO} {spec.hf_config}/{split}"
         for row in rows:

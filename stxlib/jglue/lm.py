@@ -99,10 +99,28 @@ def load_tokenizer_for(path: str, revision: str | None = None, trust_remote_code
     from transformers import AutoTokenizer
 
     try:
-        return AutoTokenizer.from_pretrained(path, use_fast=True, revision=revision, trust_remote_code=trust_remote_code)
+        return AutoTokenizer.from_pretrained(
+            path, use_fast=True, revision=revision, trust_remote_code=trust_remote_code
+        )
     except (OSError, ValueError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ModelLoadError(f"cannot load the tokenizer of {path!r}: {first}") from None
+        raise ModelLoadError(
+            f"cannot load the tokenizer of {path!r}: {first} Without hub access, give a local folder (or stx-tiny)."
+        ) from None
+
+
+def check_model_paths(model: str, adapter: str | Path | None = None) -> tuple[str, Path | None]:
+    """Resolve `model` (stx-tiny -> its folder) and fail early when a local model or adapter folder is missing."""
+    path = resolve_model_path(model)
+    if looks_local(path) and not Path(path).expanduser().is_dir():
+        raise ModelLoadError(f"model path not found: {path} (give a local model folder, a hub id or stx-tiny)")
+    adapter_dir = Path(adapter).expanduser() if adapter is not None else None
+    if adapter_dir is not None and not (adapter_dir / "adapter_config.json").is_file():
+        raise ModelLoadError(
+            f"adapter not found: {adapter_dir} has no adapter_config.json "
+            "(train first, or point at a PEFT adapter folder)"
+        )
+    return path, adapter_dir
 
 
 def load_eval_lm(
@@ -122,19 +140,16 @@ def load_eval_lm(
     else the model's. When that tokenizer is longer than the embedding matrix, the embeddings are resized
     before the adapter is applied, as training did.
     """
-    path = resolve_model_path(model)
-    if looks_local(path) and not Path(path).expanduser().is_dir():
-        raise ModelLoadError(f"model path not found: {path} (give a local model folder, a hub id or stx-tiny)")
-    adapter_dir = Path(adapter).expanduser() if adapter is not None else None
-    if adapter_dir is not None and not (adapter_dir / "adapter_config.json").is_file():
-        raise ModelLoadError(
-            f"adapter not found: {adapter_dir} has no adapter_config.json (train first, or point at a PEFT adapter folder)"
-        )
+    path, adapter_dir = check_model_paths(model, adapter)
     tok_source = tokenizer or (
         str(adapter_dir) if adapter_dir is not None and (adapter_dir / "tokenizer_config.json").is_file() else path
     )
-    tok = load_tokenizer_for(resolve_model_path(tok_source), revision if tok_source == path else None, trust_remote_code)
-    lm = load_causal_lm(path, dtype=dtype, quantization=quantization, revision=revision, trust_remote_code=trust_remote_code)
+    tok = load_tokenizer_for(
+        resolve_model_path(tok_source), revision if tok_source == path else None, trust_remote_code
+    )
+    lm = load_causal_lm(
+        path, dtype=dtype, quantization=quantization, revision=revision, trust_remote_code=trust_remote_code
+    )
     if adapter_dir is not None:
         rows = lm.get_input_embeddings().weight.shape[0]
         if len(tok) > rows:

@@ -45,8 +45,15 @@ class PromptedDoc:
         return self.gold[0]
 
 
-def prompted_doc(task: JGlueTask | str, doc: Row, shots: Sequence[Row], *, doc_id: int = 0, position: int = 0,
-                 shot_ids: Sequence[int] = ()) -> PromptedDoc:
+def prompted_doc(
+    task: JGlueTask | str,
+    doc: Row,
+    shots: Sequence[Row],
+    *,
+    doc_id: int = 0,
+    position: int = 0,
+    shot_ids: Sequence[int] = (),
+) -> PromptedDoc:
     spec = get_task(task) if isinstance(task, str) else task
     context = build_context(spec, shots, doc)
     if spec.is_generation:

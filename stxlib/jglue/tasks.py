@@ -30,7 +30,8 @@ JCQA_CHOICE_FIELDS = ("choice0", "choice1", "choice2", "choice3", "choice4")
 # JNLI (English labels in a Japanese prompt at 1.1)
 JNLI_LABELS = ("entailment", "contradiction", "neutral")
 JNLI_INSTRUCTION = (
-    "与えられた前提と仮説の関係を回答してください。\n\n出力は以下から選択してください：\nentailment\ncontradiction\nneutral"
+    "与えられた前提と仮説の関係を回答してください。\n\n"
+    "出力は以下から選択してください：\nentailment\ncontradiction\nneutral"
 )
 
 # MARC-ja
@@ -241,7 +242,9 @@ def parse_fewshot(value: Sequence[int] | str, n_tasks: int) -> list[int]:
         try:
             counts = [int(p) for p in parts]
         except ValueError:
-            raise ValueError(f"few-shot counts must be integers separated by commas (e.g. 2,3,3,3), got {value!r}")
+            raise ValueError(
+                f"few-shot counts must be integers separated by commas (e.g. 2,3,3,3), got {value!r}"
+            ) from None
     else:
         counts = [int(v) for v in value]
     if len(counts) != n_tasks:

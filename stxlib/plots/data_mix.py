@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
 
 from stxlib.data.stats import token_lengths
 from stxlib.plots.style import color_for
@@ -23,8 +24,12 @@ def plot_data_mix(rows: Sequence[dict[str, str]], tokenizer, stats: dict[str, An
         (axes[1], 0, stats["source_max_len"], "source (bos + input)"),
         (axes[2], 1, stats["target_max_len"], "target (output + eos)"),
     ):
+        # One set of bins for every source, so a source of short rows is not drawn as hairlines.
+        every = [n for pair in lengths.values() for n in pair[which]]
+        bins = np.histogram_bin_edges(every, bins=30) if every else 30
         for index, (name, pair) in enumerate(lengths.items()):
-            ax.hist(pair[which], bins=30, alpha=0.6, label=name, color=color_for(name, index))
+            color = color_for(name, index)
+            ax.hist(pair[which], bins=bins, alpha=0.55, label=name, color=color, edgecolor=color, linewidth=0.8)
         ax.axvline(limit, color="black", linestyle="--", linewidth=1)
         ax.annotate(f"max {limit}", (limit, ax.get_ylim()[1] * 0.92), xytext=(4, 0), textcoords="offset points")
         ax.set_xlabel(f"{label} length (tokens)")
@@ -72,8 +77,9 @@ def plot_data_mix_summary(stats: dict[str, Any], run_name: str) -> plt.Figure:
             ax.plot(summary["p95"], i, marker="|", markersize=16, color="black", label="p95" if i == 0 else None)
             ax.plot(summary["max"], i, marker="o", color="black", label="min–max" if i == 0 else None)
         ax.axvline(limit, color="black", linestyle="--", linewidth=1)
-        ax.annotate(f"max {limit}", (limit, 0.02), xycoords=("data", "axes fraction"), xytext=(4, 0),
-                    textcoords="offset points")
+        ax.annotate(
+            f"max {limit}", (limit, 0.02), xycoords=("data", "axes fraction"), xytext=(4, 0), textcoords="offset points"
+        )
         ax.set_xlim(0, max(ax.get_xlim()[1], limit * 1.15))
         ax.set_yticks(range(len(names)), names)
         ax.set_xlabel(f"{label} length (tokens)")

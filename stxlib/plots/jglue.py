@@ -25,10 +25,12 @@ def plot_jglue_comparison(
     tasks: Sequence[str] | None = None,
     *,
     card_names: Mapping[str, str] | None = None,
+    note: str = "",
 ) -> plt.Figure:
     """Grouped bars per task: each evaluated model (`scores[label][task]`) and, hatched, the card's
     values (`card[label][task]`). Values are headline numbers on a 0–1 scale (JSQuAD EM / 100,
-    accuracy otherwise); a missing value is written as "n/a" instead of a bar."""
+    accuracy otherwise); a missing value is written as "n/a" instead of a bar. `note` is a second
+    title line (e.g. that the run evaluated a subset)."""
     card = card or {}
     card_names = card_names or {}
     if tasks is None:
@@ -52,15 +54,22 @@ def plot_jglue_comparison(
         ax.set_title(f"JGLUE — run {run_name}")
         return fig
     width = 0.8 / len(series)
-    for offset, (name, values, color, hatched) in enumerate(series):
+    for offset, (_, values, color, hatched) in enumerate(series):
         for position, task in enumerate(tasks):
             x = position - 0.4 + width * (offset + 0.5)
             value = values.get(task)
             if value is None:
                 ax.text(x, 0.01, "n/a", ha="center", va="bottom", fontsize=7, rotation=90, color="gray")
                 continue
-            ax.bar(x, value, width=width * 0.95, color=color, edgecolor="black", linewidth=0.5,
-                   hatch="//" if hatched else None)
+            ax.bar(
+                x,
+                value,
+                width=width * 0.95,
+                color=color,
+                edgecolor="black",
+                linewidth=0.5,
+                hatch="//" if hatched else None,
+            )
             ax.text(x, value + 0.01, f"{value:.3f}", ha="center", va="bottom", fontsize=7, rotation=90)
     ax.set_xticks(range(len(tasks)), [short_task(t) for t in tasks])
     ax.set_ylim(0, 1.12)
@@ -71,8 +80,8 @@ def plot_jglue_comparison(
         Patch(facecolor=color, edgecolor="black", hatch="//" if hatched else None, label=name)
         for name, _, color, hatched in series
     ]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2,
-              fontsize=9, frameon=False)
-    ax.set_title(f"JGLUE — run {run_name}" + (" vs the model card" if card else ""))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=9, frameon=False)
+    title = f"JGLUE — run {run_name}" + (" vs the model card" if card else "")
+    ax.set_title(title + (f"\n{note}" if note else ""), fontsize=12 if not note else 11)
     fig.tight_layout()
     return fig

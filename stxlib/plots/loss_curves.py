@@ -151,7 +151,12 @@ def _draw_losses(ax: plt.Axes, curves: LossCurves, compact: bool) -> list[Any]:
         handles.append(line)
     if curves.eval_steps:
         (line,) = ax.plot(
-            curves.eval_steps, curves.eval_loss, color=EVAL_COLOR, linewidth=2, marker="o", markersize=4 if compact else 5
+            curves.eval_steps,
+            curves.eval_loss,
+            color=EVAL_COLOR,
+            linewidth=2,
+            marker="o",
+            markersize=4 if compact else 5,
         )
         line.set_label("validation loss (per eval step)")
         handles.append(line)
@@ -169,12 +174,16 @@ def _mark_best(ax: plt.Axes, best: tuple[int, float], compact: bool) -> Any:
     ax.axvline(step, color=BEST_COLOR, linestyle=":", linewidth=1.5, zorder=1)
     ax.plot([step], [loss], marker="*", markersize=16, color=BEST_COLOR, markeredgecolor="black", zorder=5)
     if not compact:
+        left, right = ax.get_xlim()
+        on_right = step > left + 0.6 * (right - left)  # keep the label inside the axes
         ax.annotate(
             f"best: step {step}\neval loss {loss:.4f}",
             (step, loss),
-            xytext=(10, 18),
+            xytext=(-12 if on_right else 12, 18),
             textcoords="offset points",
+            ha="right" if on_right else "left",
             fontsize=9,
+            zorder=6,
             bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": BEST_COLOR},
         )
     return Line2D(
@@ -205,7 +214,7 @@ def plot_loss_overlay(runs: Mapping[str, Sequence[Mapping[str, Any]]], title: st
     """Several runs on one chart: thin training loss and marked validation loss per run, best marked."""
     fig, ax = plt.subplots(figsize=(10.0, 5.5))
     drawn = 0
-    for index, (name, history) in enumerate(runs.items()):
+    for index, history in enumerate(runs.values()):
         curves = parse_log_history(history)
         color = f"C{index % 10}"
         if curves.train_steps:

@@ -120,13 +120,14 @@ def load_run(run_dir: str | Path, params: dict[str, Any] | None = None) -> RunAr
             f"{root} is not a stx run folder: it has none of manifest.json, params.yaml, data/, train/, eval/ "
             "(run `stx run PARAMS.yaml` first, or pass the folder it printed)"
         )
-    run.manifest = reader.json(paths.manifest, dict, expected=False)
+    run.manifest = reader.json(
+        paths.manifest, dict, expected=False, absent="missing: not made by `stx run` (no stage status or environment)"
+    )
     run.params = params if params is not None else _load_params(reader, paths, run.manifest)
     run.stages = _stages(run.manifest, paths)
     done = {s.name for s in run.stages if s.status == "done"}
     run.mix_stats = reader.json(paths.mix_stats, dict, expected="data" in done, check=_check_mix_stats)
-    history = reader.json(paths.log_history, list, expected="train" in done, check=parse_log_history)
-    run.log_history = history
+    run.log_history = reader.json(paths.log_history, list, expected="train" in done, check=parse_log_history)
     run.train_summary = reader.json(paths.train_summary, dict, expected="train" in done)
     for label in _eval_labels(run, paths):
         run.eval_results[label] = reader.json(
@@ -144,7 +145,7 @@ def _load_params(reader: _Reader, paths: RunPaths, manifest: dict[str, Any] | No
     if isinstance(from_manifest, dict):
         return from_manifest
     if not paths.params.exists():
-        reader.note(paths.params, "missing (and manifest.json holds no params): the params tables are empty", True)
+        reader.note(paths.params, "missing (and manifest.json holds no params): the params tables are empty", False)
     return None
 
 
@@ -220,13 +221,20 @@ class _Reader:
         self.issues.append(Issue(str(path.relative_to(self.root)), message, serious))
 
     def json(
-        self, path: Path, kind: type, *, expected: bool, check: Callable[[Any], object] | None = None
+        self,
+        path: Path,
+        kind: type,
+        *,
+        expected: bool,
+        check: Callable[[Any], object] | None = None,
+        absent: str = "missing (its stage has not completed)",
     ) -> Any:
+        """The parsed JSON file of type `kind` (validated by `check`), or None with an Issue recorded."""
         if not path.is_file():
             if expected:
                 self.note(path, "missing, although its stage is recorded as done", True)
             else:
-                self.note(path, "missing (its stage has not completed)", False)
+                self.note(path, absent, False)
             return None
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -237,7 +245,7 @@ class _Reader:
             self.note(path, f"unreadable: {type(err).__name__}: {err}", True)
             return None
         if not isinstance(data, kind):
-            self.note(path, f"corrupt: expected a JSON {_json_kind(kind)}, found a {_json_kind(type(data))}", True)
+            self.note(path, f"corrupt: expected a JSON {_json_kind(kind)}, found: {_json_kind(type(data))}", True)
             return None
         if check is not None:
             try:
@@ -254,7 +262,7 @@ class _Reader:
             self.note(path, f"corrupt: not valid YAML ({str(err).splitlines()[0]})", True)
             return None
         if not isinstance(data, dict):
-            self.note(path, f"corrupt: expected a mapping of params sections, found {_json_kind(type(data))}", True)
+            self.note(path, f"corrupt: expected a mapping of params sections, found: {_json_kind(type(data))}", True)
             return None
         return data
 

@@ -89,7 +89,11 @@ def jglue_plot(run: RunArtifacts, options: ReportOptions) -> PlotFile | None:
     card = card_scores() if options.show_card_results else None
     from stxlib.jglue.card import CARD_MODEL_NAMES
 
-    fig = plot_jglue_comparison(run_scores(run, tasks), run.name, card, tasks, card_names=CARD_MODEL_NAMES)
+    limit = run.param("eval.limit")
+    note = f"this run: first {limit} documents per task (eval.limit)" if limit else ""
+    if note and card:
+        note += "; card: 13B models, full validation sets"
+    fig = plot_jglue_comparison(run_scores(run, tasks), run.name, card, tasks, card_names=CARD_MODEL_NAMES, note=note)
     png, svg = _save(fig, run.paths.plots / "jglue_comparison")
     caption = "JGLUE headline scores per task: this run's models (solid) beside the model card's numbers (hatched)."
     return PlotFile("jglue_comparison", png, svg, caption)

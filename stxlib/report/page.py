@@ -13,12 +13,15 @@ from stxlib.report import html as h
 from stxlib.report.artifacts import RunArtifacts, load_run
 from stxlib.report.figures import PlotFile, ReportOptions, build_plots
 from stxlib.report.tables import (
+    data_table,
     environment_table,
+    jglue_conditions_table,
     jglue_detail_table,
     jglue_table,
     packages_table,
     params_table,
     stages_table,
+    train_details_table,
     train_table,
 )
 
@@ -33,6 +36,10 @@ ARTIFACT_LINKS = [
     ("train/train_summary.json", "training summary"),
     ("train/best_adapter/adapter_config.json", "best LoRA adapter config"),
 ]
+
+
+class ReportIncompleteError(RuntimeError):
+    """The run folder has corrupt artifacts, or lacks some its manifest says were written."""
 
 
 @dataclass
@@ -53,13 +60,32 @@ class Report:
 
 
 def build_report(
-    run_dir: str | Path, params: dict[str, Any] | None = None, *, current_stage: str | None = None
+    run_dir: str | Path,
+    params: dict[str, Any] | None = None,
+    *,
+    current_stage: str | None = None,
+    allow_issues: bool = False,
 ) -> Report:
     """Read the run folder, rebuild its plots and write `report.html` (atomically). Runs no stage.
 
-    `params` replaces the folder's params (the notebook passes its merged config); `current_stage`
+    Stages that have not run (or failed) are shown as such. A corrupt artifact, or one missing although
+    its stage is recorded as done, raises ReportIncompleteError naming every such file before anything
+    is written, unless `allow_issues` (then the page lists them at the top).
+    `params` replaces the folder's params (the notebook passes its merged config) and is written to
+    `params.yaml` when the folder has none (a papermill-only run); `current_stage`
     names the stage building the page, whose rendered notebook appears only after the page is written."""
     run = load_run(run_dir, params)
+    if params is not None and not run.paths.params.exists():
+        # A run made with papermill alone has no params.yaml (stx run writes it): keep the notebook's
+        # merged params there, so that `stx report` and `stx compare` can read them later.
+        atomic_write_text(run.paths.params, yaml.safe_dump(params, allow_unicode=True, sort_keys=False))
+    if run.serious_issues and not allow_issues:
+        lines = "\n".join(f"  {issue}" for issue in run.serious_issues)
+        raise ReportIncompleteError(
+            f"cannot build a complete report of {run.root}:\n{lines}\n"
+            "re-run the stage that writes each file (stx run PARAMS --stages STAGE --force), "
+            "or build the report anyway with the problems listed (stx report --allow-missing)"
+        )
     options = ReportOptions.from_run(run)
     plots = build_plots(run, options)
     path = write_report(run, plots, options, current_stage=current_stage)
@@ -96,10 +122,11 @@ def render_report(
         "</div></div>",
         "<h2>Loss curves</h2>",
         _figure(run, plots.get("loss_curves")),
+        _details("All training summary fields", h.render_table(train_details_table(run))),
         "<h2>JGLUE</h2>",
         _jglue(run, plots, options),
         "<h2>Data mix</h2>",
-        h.render_table(_data_table(run)),
+        h.render_table(data_table(run)),
         _figure(run, plots.get("data_mix")),
         "<h2>Environment</h2>",
         '<div class="grid"><div>',
@@ -113,12 +140,6 @@ def render_report(
         _files(run),
     ]
     return h.page(title, _subtitle(run), "\n".join(p for p in parts if p))
-
-
-def _data_table(run: RunArtifacts):
-    from stxlib.report.tables import data_table
-
-    return data_table(run)
 
 
 def _subtitle(run: RunArtifacts) -> str:
@@ -159,11 +180,15 @@ def _jglue(run: RunArtifacts, plots: dict[str, PlotFile], options: ReportOptions
         [
             h.render_table(table),
             _figure(run, plots.get("jglue_comparison")),
-            "<details><summary>All metrics</summary>",
-            h.render_table(detail),
-            "</details>",
+            "<h3>How each model was evaluated</h3>",
+            h.render_table(jglue_conditions_table(run)),
+            _details("All metrics", h.render_table(detail)),
         ]
     )
+
+
+def _details(summary: str, body: str) -> str:
+    return f"<details><summary>{h.esc(summary)}</summary>\n{body}\n</details>"
 
 
 def _params_yaml(run: RunArtifacts) -> str:

@@ -45,16 +45,19 @@ class Table:
         return pd.DataFrame([[str(c) for c in row] for row in self.rows], columns=self.columns)
 
 
-def fmt(value: Any, digits: int = 4) -> str:
-    """A number with `digits` decimals (integers as integers), a dash for None/NaN."""
-    if value is None or isinstance(value, float) and not math.isfinite(value):
+def fmt(value: Any, digits: int | None = None) -> str:
+    """A number with `digits` decimals (default: 4 significant digits below 100, one decimal above),
+    integers with thousands separators, a dash for None/NaN."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return DASH
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:.{digits}f}"
+        if digits is not None:
+            return f"{value:,.{digits}f}"
+        return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.4g}"
     if isinstance(value, list | tuple):
         return ", ".join(fmt(v, digits) for v in value) if value else DASH
     return str(value)
@@ -70,12 +73,26 @@ def delta_cell(new: float | None, old: float | None, digits: int = 3) -> Cell:
 # ---------------------------------------------------------------- JGLUE
 
 
+def headline_spec(task: str, metrics: Mapping[str, Any] | None = None) -> tuple[str, float]:
+    """(metric, factor) of the card's headline number for `task`: the card's own choice for its four
+    tasks, else the task's headline metric in `stxlib.jglue.tasks`, else `acc` / exact match / 100."""
+    if task in CARD_METRICS:
+        return CARD_METRICS[task]
+    try:
+        from stxlib.jglue.tasks import get_task
+
+        metric = get_task(task).headline_metric
+        return metric, 0.01 if metric in ("exact_match", "f1") else 1.0
+    except (KeyError, ValueError, ImportError):
+        return ("acc", 1.0) if metrics is None or "acc" in metrics else ("exact_match", 0.01)
+
+
 def headline(task: str, metrics: Mapping[str, Any] | None) -> float | None:
-    """The card's headline number for `task` from one results.json entry: JSQuAD exact match / 100,
-    `acc` otherwise (for a task the card does not list: `acc`, else exact match / 100)."""
+    """The card's headline number for `task` from one results.json entry (JSQuAD exact match / 100,
+    `acc` otherwise); None when the value is absent or not a finite number."""
     if not metrics:
         return None
-    metric, factor = CARD_METRICS.get(task, ("acc", 1.0) if "acc" in metrics else ("exact_match", 0.01))
+    metric, factor = headline_spec(task, metrics)
     value = metrics.get(metric)
     if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
         return None
@@ -83,7 +100,7 @@ def headline(task: str, metrics: Mapping[str, Any] | None) -> float | None:
 
 
 def headline_metric_name(task: str) -> str:
-    metric, factor = CARD_METRICS.get(task, ("acc", 1.0))
+    metric, factor = headline_spec(task)
     return f"{metric} / 100" if factor == 0.01 else metric
 
 
@@ -132,7 +149,9 @@ def jglue_table(run: RunArtifacts, *, show_card: bool = True, baseline: str = "b
     rows: list[list[Cell | str]] = []
     for task in tasks:
         row: list[Cell | str] = [short_task(task), headline_metric_name(task)]
-        row += [Cell(fmt(scores[label][task], 3), "" if scores[label][task] is not None else "muted") for label in scores]
+        row += [
+            Cell(fmt(scores[label][task], 3), "" if scores[label][task] is not None else "muted") for label in scores
+        ]
         row += [delta_cell(scores[label][task], scores[base][task]) for label in others]
         row += [Cell(fmt(card[label].get(task), 3)) for label in card]
         if "base" in card and "finetuned" in card:
@@ -170,6 +189,50 @@ def jglue_detail_table(run: RunArtifacts) -> Table:
     return Table(["task", "metric", *labels], rows, frozenset(range(2, 2 + len(labels))), note)
 
 
+def jglue_conditions_table(run: RunArtifacts) -> Table:
+    """How each model was evaluated (from results.json `config`): model, adapter, dtype, engine, how many
+    documents of the full JGLUE v1.1 validation sets, whether the prompts were jp-stable's, warnings."""
+    rows: list[list[Cell | str]] = []
+    for label, data in run.eval_results.items():
+        config = (data or {}).get("config")
+        if not isinstance(config, dict):
+            continue
+        details = config.get("task_details") if isinstance(config.get("task_details"), dict) else {}
+        evaluated = full = 0
+        for detail in details.values():
+            if isinstance(detail, dict):
+                evaluated += detail.get("n_evaluated") or 0
+                checks = (
+                    detail.get("data_checks", {}).get("validation", {})
+                    if isinstance(detail.get("data_checks"), dict)
+                    else {}
+                )
+                full += checks.get("v1.1_rows") or 0
+        documents = f"{evaluated:,} of {full:,}" if full else (fmt(evaluated) if evaluated else DASH)
+        warnings = config.get("warnings") if isinstance(config.get("warnings"), list) else []
+        full_data = config.get("full_jglue_v1.1_data")
+        prompts = config.get("jp_stable_prompts")
+        rows.append(
+            [
+                label,
+                fmt(config.get("model")),
+                fmt(config.get("adapter")),
+                f"{fmt(config.get('torch_dtype') or config.get('dtype'))}"
+                + (" (4-bit)" if config.get("load_in_4bit") else ""),
+                fmt(config.get("engine")),
+                Cell(documents, "" if full_data else "warn"),
+                Cell(fmt(prompts), "" if prompts in (True, None) else "bad"),
+                Cell("; ".join(str(w) for w in warnings) or DASH, "warn" if warnings else "muted"),
+            ]
+        )
+    note = "documents: evaluated validation documents over the full JGLUE v1.1 validation sets (all tasks)."
+    return Table(
+        ["model", "model id / path", "adapter", "dtype", "engine", "documents", "jp-stable prompts", "warnings"],
+        rows,
+        note=note if rows else "",
+    )
+
+
 # ---------------------------------------------------------------- training
 
 
@@ -189,46 +252,83 @@ def best_checkpoint(run: RunArtifacts) -> tuple[int | None, float | None, str]:
 
 
 _SUMMARY_LABELS = {
-    "best_step": "best step (lowest validation loss)",
-    "best_eval_loss": "best validation loss",
     "best_checkpoint": "best checkpoint",
+    "first_eval_step": "first evaluation step",
+    "first_eval_loss": "first validation loss",
+    "last_eval_loss": "last validation loss",
+    "evaluations": "evaluations",
+    "steps": "optimizer steps",
     "global_step": "optimizer steps",
     "max_steps": "max steps",
     "epochs": "epochs",
-    "epoch": "epochs",
-    "trainable_params": "trainable parameters",
-    "total_params": "total parameters",
-    "tokens_seen": "tokens seen",
-    "train_runtime_s": "training wall time (s)",
+    "trainable_parameters": "trainable parameters",
+    "expected_trainable_parameters": "trainable parameters expected",
+    "total_parameters": "total parameters",
+    "tokens_seen": "tokens seen (with padding)",
+    "nonpad_tokens_seen": "non-pad tokens seen",
+    "target_tokens_seen": "target tokens seen",
+    "nonpad_token_fraction": "non-pad token fraction",
     "wall_time_s": "training wall time (s)",
-    "tokens_per_second": "tokens / s",
+    "tokens_per_s": "tokens / s (with padding)",
+    "nonpad_tokens_per_s": "non-pad tokens / s",
+    "resumed_from": "resumed from",
     "peak_memory_gib": "peak memory (GiB)",
-    "final_train_loss": "final training loss",
+    "peak_memory_kind": "peak memory measured as",
 }
 
 
+# train_summary.json keys shown in the headline (in this order); the others go to the details table.
+HEADLINE_SUMMARY_KEYS = [
+    "steps",
+    "global_step",
+    "epochs",
+    "effective_batch_size",
+    "trainable_parameters",
+    "total_parameters",
+    "tokens_seen",
+    "nonpad_tokens_seen",
+    "wall_time_s",
+    "tokens_per_s",
+    "peak_memory_gib",
+]
+_BEST_KEYS = {"best_step", "best_eval_loss", "best_metric", "best_global_step"}
+
+
 def train_table(run: RunArtifacts) -> Table:
-    """Best step and validation loss, then every scalar of train_summary.json."""
+    """Best step and validation loss, the last losses, then the headline figures of train_summary.json."""
     step, loss, source = best_checkpoint(run)
     rows: list[list[Cell | str]] = [
         ["best step (lowest validation loss)", Cell(fmt(step), "" if step is not None else "muted")],
-        ["best validation loss", Cell(fmt(loss), "" if loss is not None else "muted")],
+        ["best validation loss", Cell(fmt(loss, 4), "" if loss is not None else "muted")],
     ]
     if run.log_history:
         curves = parse_log_history(run.log_history)
         if curves.train_loss:
-            rows.append([f"last training loss (step {curves.train_steps[-1]})", fmt(curves.train_loss[-1])])
+            rows.append([f"last training loss (step {curves.train_steps[-1]})", fmt(curves.train_loss[-1], 4)])
         if curves.eval_loss:
-            rows.append([f"last validation loss (step {curves.eval_steps[-1]})", fmt(curves.eval_loss[-1])])
+            rows.append([f"last validation loss (step {curves.eval_steps[-1]})", fmt(curves.eval_loss[-1], 4)])
         argmin = curves.best
         if argmin and step is not None and argmin[0] != step:
             rows.append([Cell("note", "bad"), Cell(f"argmin of eval_loss in the log is step {argmin[0]}", "bad")])
-    shown = {"best_step", "best_eval_loss", "best_metric", "best_global_step"}
-    for key, value in (run.train_summary or {}).items():
-        if key in shown or isinstance(value, dict | list):
-            continue
-        rows.append([_SUMMARY_LABELS.get(key, key.replace("_", " ")), fmt(value)])
+    summary = run.train_summary or {}
+    for key in HEADLINE_SUMMARY_KEYS:
+        if summary.get(key) is not None:
+            label = _SUMMARY_LABELS.get(key, key.replace("_", " "))
+            if key == "peak_memory_gib" and summary.get("peak_memory_kind"):
+                label += f", {summary['peak_memory_kind']}"
+            rows.append([label, fmt(summary[key])])
     return Table(["", "value"], rows, frozenset({1}), f"best checkpoint from {source}" if source else "")
+
+
+def train_details_table(run: RunArtifacts) -> Table:
+    """Every other scalar of train_summary.json (settings the trainer actually used, token counts, ...)."""
+    skip = {*HEADLINE_SUMMARY_KEYS, *_BEST_KEYS, "peak_memory_kind"}
+    rows: list[list[Cell | str]] = [
+        [_SUMMARY_LABELS.get(key, key.replace("_", " ")), fmt(value)]
+        for key, value in (run.train_summary or {}).items()
+        if key not in skip and not isinstance(value, dict | list)
+    ]
+    return Table(["train_summary.json", "value"], rows)
 
 
 def _first(mapping: Mapping[str, Any], *keys: str) -> Any:
@@ -292,8 +392,16 @@ def _model_text(model: dict[str, Any]) -> str:
 def data_table(run: RunArtifacts) -> Table:
     """Rows per source and split, token lengths (median / p95 / max) and truncation of the train split."""
     stats = run.mix_stats
-    columns = ["source", "train rows", "validation rows", "validation from", "source tokens med / p95 / max",
-               "target tokens med / p95 / max", "source truncated", "target truncated"]
+    columns = [
+        "source",
+        "train rows",
+        "validation rows",
+        "validation from",
+        "source tokens med / p95 / max",
+        "target tokens med / p95 / max",
+        "source truncated",
+        "target truncated",
+    ]
     if not stats:
         return Table(columns, [], note="data/mix_stats.json not available")
     lengths = stats.get("lengths", {}).get("train", {})
@@ -301,16 +409,30 @@ def data_table(run: RunArtifacts) -> Table:
     for name, info in stats["sources"].items():
         per = lengths.get(name, {})
         rows.append(
-            [name, fmt(info.get("train")), fmt(info.get("validation")), str(info.get("validation_from", DASH)),
-             _spread(per.get("source_tokens")), _spread(per.get("target_tokens")),
-             _share(per.get("source_truncated")), _share(per.get("target_truncated"))]
+            [
+                name,
+                fmt(info.get("train")),
+                fmt(info.get("validation")),
+                str(info.get("validation_from", DASH)),
+                _spread(per.get("source_tokens")),
+                _spread(per.get("target_tokens")),
+                _share(per.get("source_truncated")),
+                _share(per.get("target_truncated")),
+            ]
         )
     totals = stats["totals"]
     every = lengths.get("all", {})
     rows.append(
-        [Cell("total", "strong"), Cell(fmt(totals.get("train")), "strong"), Cell(fmt(totals.get("validation")), "strong"),
-         "", _spread(every.get("source_tokens")), _spread(every.get("target_tokens")),
-         _share(every.get("source_truncated")), _share(every.get("target_truncated"))]
+        [
+            Cell("total", "strong"),
+            Cell(fmt(totals.get("train")), "strong"),
+            Cell(fmt(totals.get("validation")), "strong"),
+            "",
+            _spread(every.get("source_tokens")),
+            _spread(every.get("target_tokens")),
+            _share(every.get("source_truncated")),
+            _share(every.get("target_truncated")),
+        ]
     )
     note = (
         f"split option {stats.get('split_option', DASH)}, seed {stats.get('seed', DASH)}, "
@@ -325,8 +447,9 @@ def data_table(run: RunArtifacts) -> Table:
 def _spread(summary: Mapping[str, Any] | None) -> str:
     if not summary or not summary.get("n"):
         return DASH
-    return " / ".join(fmt(summary.get(k), 0) if isinstance(summary.get(k), float) else fmt(summary.get(k))
-                      for k in ("median", "p95", "max"))
+    return " / ".join(
+        fmt(summary.get(k), 0 if isinstance(summary.get(k), float) else None) for k in ("median", "p95", "max")
+    )
 
 
 def _share(value: Any) -> str:
@@ -342,16 +465,26 @@ def stages_table(run: RunArtifacts, current: str | None = None) -> Table:
     `current` names the stage building this page (its notebook is rendered after the page is written)."""
     rows: list[list[Cell | str]] = []
     for stage in run.stages:
-        html = stage.html or (f"{stage.notebook}.html" if stage.name == current else None)
-        status = stage.status + (" (this page)" if stage.name == current else "")
+        building = stage.name == current
+        html = f"{stage.notebook}.html" if building else stage.html
+        ipynb = f"{stage.notebook}.ipynb" if building else stage.ipynb
+        status = Cell("this page", "pos") if building else Cell(stage.status, STATUS_CLASS.get(stage.status, ""))
         links = Cell(f"{stage.notebook}.html", href=html) if html else Cell(DASH, "muted")
-        raw = Cell(".ipynb", href=stage.ipynb) if stage.ipynb else Cell(DASH, "muted")
+        raw = Cell(".ipynb", href=ipynb) if ipynb else Cell(DASH, "muted")
         rows.append(
-            [stage.name, links, raw, Cell(status, STATUS_CLASS.get(stage.status, "")), fmt(stage.seconds, 1),
-             stage.started or DASH, Cell(stage.error or "", "bad pre" if stage.error else "")]
+            [
+                stage.name,
+                links,
+                raw,
+                status,
+                fmt(None if building else stage.seconds, 1),
+                stage.started or DASH,
+                Cell(stage.error or "", "bad pre" if stage.error else ""),
+            ]
         )
-    return Table(["stage", "rendered notebook", "executed", "status", "seconds", "started", "error"], rows,
-                 frozenset({4}))
+    return Table(
+        ["stage", "rendered notebook", "executed", "status", "seconds", "started", "error"], rows, frozenset({4})
+    )
 
 
 def environment_table(run: RunArtifacts) -> Table:
@@ -363,8 +496,11 @@ def environment_table(run: RunArtifacts) -> Table:
     commit = git.get("commit")
     rows = [
         ["stx version", fmt(manifest.get("stx_version"))],
-        ["git commit", fmt(commit[:12] if isinstance(commit, str) else None)
-         + (" (uncommitted changes)" if git.get("dirty") else "")],
+        [
+            "git commit",
+            fmt(commit[:12] if isinstance(commit, str) else None)
+            + (" (uncommitted changes)" if git.get("dirty") else ""),
+        ],
         ["git branch", fmt(git.get("branch"))],
         ["params file", fmt(manifest.get("params_file"))],
         ["overrides", fmt(manifest.get("overrides"))],
@@ -373,7 +509,10 @@ def environment_table(run: RunArtifacts) -> Table:
         ["platform", fmt(hw.get("platform"))],
         ["CPU", f"{fmt(hw.get('cpu'))} ({fmt(hw.get('cpu_count'))} cores)"],
         ["memory (GiB)", fmt(hw.get("memory_gib"), 1)],
-        ["torch / CUDA", f"{fmt(hw.get('torch'))} / {fmt(hw.get('cuda_version')) if hw.get('cuda_available') else 'no CUDA'}"],
+        [
+            "torch / CUDA",
+            f"{fmt(hw.get('torch'))} / {fmt(hw.get('cuda_version')) if hw.get('cuda_available') else 'no CUDA'}",
+        ],
         ["GPUs", gpu_text or "none"],
         ["bf16 supported", fmt(hw.get("bf16_supported"))],
     ]
@@ -384,6 +523,7 @@ def environment_table(run: RunArtifacts) -> Table:
 def packages_table(run: RunArtifacts) -> Table:
     packages = (run.manifest or {}).get("packages")
     packages = packages if isinstance(packages, dict) else {}
-    rows: list[list[Cell | str]] = [[name, fmt(version) if version else "not installed"]
-                                    for name, version in packages.items()]
+    rows: list[list[Cell | str]] = [
+        [name, fmt(version) if version else "not installed"] for name, version in packages.items()
+    ]
     return Table(["package", "version"], rows)

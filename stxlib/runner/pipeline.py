@@ -33,7 +33,7 @@ def stage_workdirs(stage: Stage, paths: RunPaths) -> list[Path]:
         "data": [paths.data_dir],
         "train": [paths.train_dir],
         "eval": [paths.eval_root],
-        "report": [paths.plots, paths.report],
+        "report": [paths.report],  # plots/ also holds stage 1's chart; the report rewrites its own
     }[stage.name]
 
 
@@ -99,7 +99,11 @@ def _run_stage(
             elif path.exists():
                 path.unlink()
     else:
-        reason = "outputs incomplete, continuing (" + ", ".join(p.name for p in missing[:3]) + " missing)"
+        reason = (
+            "outputs incomplete, continuing (" + ", ".join(p.name for p in missing[:3]) + " missing)"
+            if missing
+            else "the last run did not finish, running again"
+        )
     echo(f"[{stage.name}] running {source.name} ({reason})")
     output = paths.notebook(stage.notebook)
     html = output.with_suffix(".html")

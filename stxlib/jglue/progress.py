@@ -1,0 +1,28 @@
+"""Progress bars for documents done per task: lively in a terminal, a line every 30 s under papermill."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+
+def interactive() -> bool:
+    return sys.stderr.isatty() and not os.environ.get("PAPERMILL_EXECUTION")
+
+
+def document_bar(total: int, desc: str, *, disable: bool = False) -> Any:
+    """A tqdm bar counting documents; under papermill/CI (no TTY) it refreshes at most every 30 s."""
+    from tqdm import tqdm
+
+    fast = interactive()
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit="doc",
+        mininterval=0.5 if fast else 30.0,
+        maxinterval=10.0 if fast else 60.0,
+        disable=disable,
+        dynamic_ncols=fast,
+        file=sys.stderr,
+    )

@@ -1,0 +1,187 @@
+"""`stx compare`: one self-contained page comparing several runs — overlaid loss curves, a JGLUE
+table with a column per run, and the params that differ between the runs."""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+from stxlib.io import atomic_write_text
+from stxlib.plots.jglue import short_task
+from stxlib.plots.loss_curves import parse_log_history, plot_loss_overlay
+from stxlib.report import html as h
+from stxlib.report.artifacts import RunArtifacts, RunFolderError, load_run
+from stxlib.report.params_diff import differing_params
+from stxlib.report.tables import (
+    DASH,
+    Cell,
+    Table,
+    best_checkpoint,
+    card_scores,
+    eval_tasks,
+    fmt,
+    headline_metric_name,
+    run_scores,
+)
+
+COMPARE_NAME = "compare.html"  # also in stxlib.cli.report_cmd (kept import-light)
+
+
+@dataclass
+class Comparison:
+    path: Path
+    runs: list[RunArtifacts]
+    labels: list[str]
+
+
+def default_output(run_dirs: Sequence[str | Path]) -> Path:
+    """`compare.html` in the folder holding the first run (normally `results/`)."""
+    return Path(run_dirs[0]).expanduser().resolve().parent / COMPARE_NAME
+
+
+def run_labels(runs: Sequence[RunArtifacts]) -> list[str]:
+    """Column names: the folder names, made unique with the parent folder (then a number) when needed."""
+    labels = [r.root.name for r in runs]
+    for index, run in enumerate(runs):
+        if labels.count(run.root.name) > 1:
+            labels[index] = f"{run.root.parent.name}/{run.root.name}"
+    for index, label in enumerate(labels):
+        if labels.count(label) > 1:
+            labels[index] = f"{label} ({index + 1})"
+    return labels
+
+
+def build_comparison(run_dirs: Sequence[str | Path], out: str | Path | None = None) -> Comparison:
+    """Read every run folder and write the comparison page (atomically) to `out`
+    (default: `default_output(run_dirs)`). Raises RunFolderError for a folder that is not a run."""
+    if not run_dirs:
+        raise RunFolderError("give at least one run folder to compare (e.g. results/smoke results/smoke_r16)")
+    runs = [load_run(d) for d in run_dirs]
+    seen: dict[Path, int] = {}
+    for run in runs:
+        seen[run.root] = seen.get(run.root, 0) + 1
+    twice = [str(p) for p, n in seen.items() if n > 1]
+    if twice:
+        raise RunFolderError(f"run folder given more than once: {', '.join(twice)}")
+    path = Path(out).expanduser().resolve() if out else default_output(run_dirs)
+    labels = run_labels(runs)
+    atomic_write_text(path, render_comparison(runs, labels, path.parent))
+    return Comparison(path, runs, labels)
+
+
+def render_comparison(runs: Sequence[RunArtifacts], labels: Sequence[str], page_dir: Path) -> str:
+    parts = [
+        _issues(runs, labels),
+        "<h2>Runs</h2>",
+        h.render_table(summary_table(runs, labels, page_dir)),
+        "<h2>Loss curves</h2>",
+        _overlay(runs, labels),
+        "<h2>JGLUE</h2>",
+        h.render_table(jglue_compare_table(runs, labels)),
+        "<h2>Params that differ</h2>",
+        h.render_table(params_diff_table(runs, labels)),
+    ]
+    subtitle = f"{len(runs)} runs: " + ", ".join(labels)
+    return h.page("STX run comparison", subtitle, "\n".join(p for p in parts if p))
+
+
+def summary_table(runs: Sequence[RunArtifacts], labels: Sequence[str], page_dir: Path) -> Table:
+    """A column per run: its report, stage status, best step and losses."""
+    rows: list[list[Cell | str]] = []
+    report_row: list[Cell | str] = ["report"]
+    for run in runs:
+        target = run.paths.report
+        if target.is_file():
+            report_row.append(Cell("report.html", href=Path(os.path.relpath(target, page_dir)).as_posix()))
+        else:
+            report_row.append(Cell("not built (stx report RUN_DIR)", "muted"))
+    rows.append(report_row)
+    rows.append(["run name", *[run.name for run in runs]])
+    rows.append(["folder", *[str(run.root) for run in runs]])
+    rows.append(["stages done", *[_stages_done(run) for run in runs]])
+    best = [best_checkpoint(run) for run in runs]
+    rows.append(["best step", *[fmt(b[0]) for b in best]])
+    rows.append(["best validation loss", *[fmt(b[1], 4) for b in best]])
+    last = []
+    for run in runs:
+        curves = parse_log_history(run.log_history or [])
+        last.append(fmt(curves.train_loss[-1], 4) if curves.train_loss else DASH)
+    rows.append(["last training loss", *last])
+    return Table(["", *labels], rows)
+
+
+def _stages_done(run: RunArtifacts) -> Cell:
+    done = [s.name for s in run.stages if s.status == "done"]
+    failed = [s.name for s in run.stages if s.status == "failed"]
+    text = ", ".join(done) or "none"
+    if failed:
+        text += f" (failed: {', '.join(failed)})"
+    return Cell(text, "bad" if failed else "")
+
+
+def jglue_compare_table(runs: Sequence[RunArtifacts], labels: Sequence[str]) -> Table:
+    """Rows: task × evaluated model; columns: one per run, then the card's value."""
+    tasks: list[str] = []
+    models: list[str] = []
+    for run in runs:
+        tasks += [t for t in eval_tasks(run) if t not in tasks]
+        models += [m for m in run.eval_labels if m not in models]
+    scores = [run_scores(run, tasks) for run in runs]
+    card = card_scores()
+    rows: list[list[Cell | str]] = []
+    for task in tasks:
+        for model in models:
+            values = [s.get(model, {}).get(task) for s in scores]
+            row: list[Cell | str] = [short_task(task), model, headline_metric_name(task)]
+            row += [Cell(fmt(v, 3), "" if v is not None else "muted") for v in values]
+            row.append(Cell(fmt(card.get(model, {}).get(task), 3)))
+            rows.append(row)
+    note = "Headline numbers as the card reported them (JSQuAD exact match / 100, accuracy otherwise)."
+    return Table(["task", "model", "metric", *labels, "card"], rows, frozenset(range(3, 4 + len(labels))), note)
+
+
+def params_diff_table(runs: Sequence[RunArtifacts], labels: Sequence[str]) -> Table:
+    diffs = differing_params([run.params for run in runs])
+    rows: list[list[Cell | str]] = [[key, *[_value(v) for v in values]] for key, values in diffs]
+    note = "" if rows else "all params are the same"
+    if len(runs) < 2:
+        note = "only one run given"
+    return Table(["param", *labels], rows, note=note)
+
+
+def _value(value: object) -> str:
+    """A params value as YAML writes it (`true`, `null`, `0.0002`)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    return "null" if value is None else str(value)
+
+
+def _overlay(runs: Sequence[RunArtifacts], labels: Sequence[str]) -> str:
+    histories = {label: run.log_history or [] for label, run in zip(labels, runs, strict=True)}
+    fig = plot_loss_overlay(histories, title="Loss curves — " + ", ".join(labels))
+    buffer = io.BytesIO()
+    try:
+        fig.savefig(buffer, format="png", dpi=120, bbox_inches="tight")
+    finally:
+        plt.close(fig)
+    uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    caption = (
+        "Thin lines: training loss per logging step; lines with dots: validation loss per evaluation step; "
+        "stars: each run's best checkpoint (lowest validation loss)."
+    )
+    return f'<figure><img src="{uri}" alt="overlaid loss curves"><figcaption>{h.esc(caption)}</figcaption></figure>'
+
+
+def _issues(runs: Sequence[RunArtifacts], labels: Sequence[str]) -> str:
+    lines = [f"{label}: {issue}" for label, run in zip(labels, runs, strict=True) for issue in run.serious_issues]
+    return h.issues_box(lines, True, "Missing or unreadable artifacts")

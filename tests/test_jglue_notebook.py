@@ -1,0 +1,49 @@
+"""notebooks/03_jglue_eval.ipynb through papermill on the smoke params, with a fine-tuned adapter in the run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+from conftest import REPO, SMOKE
+from test_jglue_runner import make_adapter
+
+from stxlib.io import read_json, read_jsonl
+from stxlib.paths import RunPaths
+from stxlib.runner.kernel import ensure_kernel
+
+pytestmark = pytest.mark.slow
+
+
+def test_notebook_evaluates_base_and_finetuned(tiny_model_dir: Path, tmp_path: Path) -> None:
+    paths = RunPaths(tmp_path / "run")
+    make_adapter(tiny_model_dir, paths.best_adapter)
+    output = tmp_path / "03_jglue_eval.ipynb"
+    papermill.execute_notebook(
+        str(REPO / "notebooks" / "03_jglue_eval.ipynb"),
+        str(output),
+        parameters={"params_file": str(SMOKE), "run_dir": str(paths.root), "overrides": "eval.limit=3"},
+        kernel_name=ensure_kernel(),
+        cwd=str(REPO / "notebooks"),
+        progress_bar=False,
+    )
+    for label in ("base", "finetuned"):
+        results = read_json(paths.eval_dir(label) / "results.json")
+        assert results["config"]["limit"] == 3 and len(results["results"]) == 4
+        assert all((paths.eval_dir(label) / f"samples_{t}.jsonl").is_file() for t in results["results"])
+    assert read_json(paths.eval_dir("finetuned") / "results.json")["config"]["adapter"] == str(paths.best_adapter)
+    base = read_jsonl(paths.eval_dir("base") / "samples_jcommonsenseqa-1.1-0.3.jsonl")
+    tuned = read_jsonl(paths.eval_dir("finetuned") / "samples_jcommonsenseqa-1.1-0.3.jsonl")
+    assert [s["prompt"] for s in base] == [s["prompt"] for s in tuned]  # same prompts, the adapter changes scores
+    assert base[0]["loglikelihoods"] != pytest.approx(tuned[0]["loglikelihoods"], abs=1e-3)
+    html = "\n".join(
+        str(out.get("data", {}).get("text/html", ""))
+        for cell in nbformat.read(output, as_version=4).cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+    )
+    assert "card: Open-Orca/OpenOrcaxOpenChat-Preview2-13B" in html and "finetuned (this run)" in html
+    assert "0.836" in html  # the card's JSQuAD number for lightblue/openorca_stx
+    assert "acc_norm_stderr" in html and "prediction" in html  # full metrics and wrong answers
