@@ -38,6 +38,18 @@ def tiny_model_dir() -> Path:
     return ensure_tiny_model()
 
 
+@pytest.fixture(scope="module")
+def one_cpu_thread():
+    """Torch on one CPU thread for a module: the tiny model runs fastest (and steadiest on a shared CPU)
+    that way, as the smoke params set it."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def run_stx(*args: str, cwd: Path = REPO, timeout: int = 900) -> subprocess.CompletedProcess[str]:
     """Run the `stx` console script of this interpreter's environment."""
     exe = Path(sys.executable).with_name("stx")

@@ -16,13 +16,7 @@ from stxlib.jglue.scoring import ChoiceItem, StopOnStrings, finish_generation, l
 ATOL = 1e-4
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_cpu_thread():
-    """The tiny model runs fastest (and steadiest on a shared CPU) on one thread, as the smoke params set."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_cpu_thread")
 
 
 def no_progress(n: int) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 from conftest import FIXTURES, SMOKE
 
 import stxlib.jglue.runner as runner
@@ -26,13 +25,7 @@ MC_FIELDS = {"doc_id", "prompt", "choices", "loglikelihoods", "prediction", "gol
 JSQUAD_FIELDS = {"doc_id", "prompt", "prediction", "gold", "exact_match", "f1"}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_cpu_thread():
-    """The tiny model runs fastest (and steadiest on a shared CPU) on one thread, as the smoke params set."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_cpu_thread")
 
 
 def make_adapter(model_dir: Path, out: Path) -> Path:

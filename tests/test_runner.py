@@ -24,7 +24,7 @@ def test_data_stage_runs_then_skips_then_forces(tmp_path: Path) -> None:
     run = tmp_path / "run"
     first = run_stx("run", str(SMOKE), "--stages", "data", "--run-dir", str(run))
     assert first.returncode == 0, first.stderr
-    assert "[data] running 01_data_mixing.ipynb" in first.stdout
+    assert "[data] running 01_data_mixing.ipynb (first run)" in first.stdout
     for name in (
         "data/train.jsonl",
         "data/validation.jsonl",

@@ -19,6 +19,7 @@ __all__ = [
     "SourceRows",
     "TemplateError",
     "build_mix",
+    "collator_tokenizer",
     "get_field",
     "load_all",
     "load_source",
@@ -30,6 +31,14 @@ __all__ = [
 ]
 
 
+def collator_tokenizer(config: StxConfig) -> Any:
+    """The tokenizer as the training collator sets it up (qlora's EOS and pad handling), so that the
+    length statistics count exactly the tokens training will see."""
+    from stxlib.train.tokenizer import prepare_tokenizer
+
+    return prepare_tokenizer(config.model)
+
+
 def write_mix(mix: MixResult, stats: dict[str, Any], paths: RunPaths) -> None:
     """Write train/validation JSON lines and mix_stats.json (each atomically; stats last)."""
     write_jsonl(paths.train_file, mix.train)
@@ -39,10 +48,8 @@ def write_mix(mix: MixResult, stats: dict[str, Any], paths: RunPaths) -> None:
 
 def run_data_stage(config: StxConfig, paths: RunPaths) -> tuple[MixResult, dict[str, Any]]:
     """Load, mix, measure and write. Returns the mix and its statistics."""
-    from stxlib.tokenization import load_tokenizer
-
     mix = build_mix(config.data, config.run.seed)
-    tokenizer = load_tokenizer(config.model)
+    tokenizer = collator_tokenizer(config)
     stats = mix_stats(mix, tokenizer, config.model.tokenizer_name, config.run.seed, config.data)
     write_mix(mix, stats, paths)
     return mix, stats

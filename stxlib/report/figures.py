@@ -123,12 +123,12 @@ def data_mix_plot(run: RunArtifacts, options: ReportOptions) -> PlotFile | None:
 
 def _histogram_figure(run: RunArtifacts) -> plt.Figure:
     from stxlib.config.params import validate_params
+    from stxlib.data import collator_tokenizer
     from stxlib.io import read_jsonl
-    from stxlib.tokenization import load_tokenizer
 
     config = validate_params(run.params or {}, "the run's params")
     rows = read_jsonl(run.paths.train_file)
-    tokenizer = load_tokenizer(config.model)
+    tokenizer = collator_tokenizer(config)
     return plot_data_mix(rows, tokenizer, run.mix_stats, run.name)
 
 

@@ -92,7 +92,12 @@ def _run_stage(
         manifest.set_stage(stage.name, last_skipped=now())
         return False
     if force or upstream_ran or not same_params:
-        reason = "forced" if force else ("an earlier stage re-ran" if upstream_ran else "params changed or first run")
+        if force:
+            reason = "forced"
+        elif upstream_ran:
+            reason = "an earlier stage re-ran"
+        else:
+            reason = "params changed since the last run" if previous.get("fingerprint") else "first run"
         for path in stage_workdirs(stage, paths):
             if path.is_dir():
                 shutil.rmtree(path)
