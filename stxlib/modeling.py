@@ -91,9 +91,7 @@ def load_causal_lm(
     """Load a causal LM (optionally 4-bit) and apply a PEFT adapter on top without merging."""
     from transformers import AutoModelForCausalLM
 
-    path = resolve_model_path(name_or_path)
-    if looks_local(path) and not Path(path).expanduser().is_dir():
-        raise ModelLoadError(f"model path not found: {path} (give a local model folder or a hub id)")
+    path = check_model_path(name_or_path)
     if dtype != "auto":
         check_dtype_supported(dtype, "dtype")
     kwargs: dict[str, Any] = {
@@ -123,9 +121,23 @@ def apply_adapter(model: Any, adapter: str | Path, *, trainable: bool = False) -
     """Wrap `model` with the PEFT adapter in folder `adapter` (not merged)."""
     from peft import PeftModel
 
+    adapter = check_adapter_dir(adapter)
+    return PeftModel.from_pretrained(model, str(adapter), is_trainable=trainable)
+
+
+def check_model_path(name_or_path: str) -> str:
+    """Resolve `name_or_path` (`stx-tiny` -> its folder); a local-looking path must be a folder."""
+    path = resolve_model_path(name_or_path)
+    if looks_local(path) and not Path(path).expanduser().is_dir():
+        raise ModelLoadError(f"model path not found: {path} (give a local model folder, a hub id or stx-tiny)")
+    return path
+
+
+def check_adapter_dir(adapter: str | Path) -> Path:
+    """The adapter folder, which must hold a PEFT `adapter_config.json`."""
     adapter = Path(adapter).expanduser()
     if not (adapter / "adapter_config.json").is_file():
         raise ModelLoadError(
             f"adapter not found: {adapter} has no adapter_config.json (train first, or point at a PEFT adapter folder)"
         )
-    return PeftModel.from_pretrained(model, str(adapter), is_trainable=trainable)
+    return adapter

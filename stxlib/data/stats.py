@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from stxlib.data.mixing import MixResult
+from stxlib.train.collator import source_target_ids
 
 
 def summarize(values: Sequence[int]) -> dict[str, float]:
@@ -29,23 +30,24 @@ def token_lengths(rows: Sequence[dict[str, str]], tokenizer) -> tuple[list[int],
     tokens and without truncation, exactly as the qlora collator builds them."""
     if not rows:
         return [], []
-    sources = [tokenizer.bos_token + r["input"] for r in rows]
-    targets = [r["output"] + tokenizer.eos_token for r in rows]
-    src = tokenizer(sources, add_special_tokens=False)["input_ids"]
-    tgt = tokenizer(targets, add_special_tokens=False)["input_ids"]
+    src, tgt = source_target_ids(tokenizer, rows)
     return [len(x) for x in src], [len(x) for x in tgt]
 
 
 def split_stats(
     rows: Sequence[dict[str, str]], tokenizer, source_max_len: int, target_max_len: int
 ) -> dict[str, dict[str, Any]]:
-    """Per source (and `all`): character and token length summaries and truncated fractions."""
-    by_source: dict[str, list[dict[str, str]]] = {}
-    for row in rows:
-        by_source.setdefault(row["source"], []).append(row)
+    """Per source (and `all`): character and token length summaries and truncated fractions.
+    Every row is tokenised once; the per-source figures are slices of the same lengths."""
+    src_all, tgt_all = token_lengths(rows, tokenizer)
+    by_source: dict[str, list[int]] = {}
+    for index, row in enumerate(rows):
+        by_source.setdefault(row["source"], []).append(index)
     out: dict[str, dict[str, Any]] = {}
-    for name, group in [*sorted(by_source.items()), ("all", list(rows))]:
-        src_tokens, tgt_tokens = token_lengths(group, tokenizer)
+    for name, indices in [*sorted(by_source.items()), ("all", list(range(len(rows))))]:
+        group = [rows[i] for i in indices]
+        src_tokens = [src_all[i] for i in indices]
+        tgt_tokens = [tgt_all[i] for i in indices]
         n = len(group)
         out[name] = {
             "rows": n,

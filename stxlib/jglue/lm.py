@@ -16,7 +16,7 @@ from typing import Any
 
 from stxlib.config.model import QuantizationSection
 from stxlib.jglue.tasks import MAX_NEW_TOKENS
-from stxlib.modeling import ModelLoadError, apply_adapter, load_causal_lm, looks_local
+from stxlib.modeling import ModelLoadError, apply_adapter, check_adapter_dir, check_model_path, load_causal_lm
 from stxlib.tiny_model import resolve_model_path
 
 DEFAULT_MAX_LENGTH = 2048
@@ -111,16 +111,7 @@ def load_tokenizer_for(path: str, revision: str | None = None, trust_remote_code
 
 def check_model_paths(model: str, adapter: str | Path | None = None) -> tuple[str, Path | None]:
     """Resolve `model` (stx-tiny -> its folder) and fail early when a local model or adapter folder is missing."""
-    path = resolve_model_path(model)
-    if looks_local(path) and not Path(path).expanduser().is_dir():
-        raise ModelLoadError(f"model path not found: {path} (give a local model folder, a hub id or stx-tiny)")
-    adapter_dir = Path(adapter).expanduser() if adapter is not None else None
-    if adapter_dir is not None and not (adapter_dir / "adapter_config.json").is_file():
-        raise ModelLoadError(
-            f"adapter not found: {adapter_dir} has no adapter_config.json "
-            "(train first, or point at a PEFT adapter folder)"
-        )
-    return path, adapter_dir
+    return check_model_path(model), check_adapter_dir(adapter) if adapter is not None else None
 
 
 def load_eval_lm(

@@ -31,11 +31,18 @@ def _tokenize(tokenizer: Any, texts: list[str]) -> list[list[int]]:
     return tokenizer(texts, add_special_tokens=False)["input_ids"]
 
 
+def source_target_ids(tokenizer: Any, rows: Sequence[Mapping[str, str]]) -> tuple[list[list[int]], list[list[int]]]:
+    """qlora's token ids, untruncated: `bos + input` and `output + eos`, tokenised separately without special
+    tokens (the data stage's length statistics count these too)."""
+    sources = _tokenize(tokenizer, [f"{tokenizer.bos_token}{r['input']}" for r in rows])
+    targets = _tokenize(tokenizer, [f"{r['output']}{tokenizer.eos_token}" for r in rows])
+    return sources, targets
+
+
 def qlora_examples(
     tokenizer: Any, rows: Sequence[Mapping[str, str]], source_max_len: int, target_max_len: int, train_on_source: bool
 ) -> list[Example]:
-    sources = _tokenize(tokenizer, [f"{tokenizer.bos_token}{r['input']}" for r in rows])
-    targets = _tokenize(tokenizer, [f"{r['output']}{tokenizer.eos_token}" for r in rows])
+    sources, targets = source_target_ids(tokenizer, rows)
     out = []
     for src, tgt in zip(sources, targets, strict=True):
         src, tgt = src[:source_max_len], tgt[:target_max_len]
