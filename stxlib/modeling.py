@@ -64,12 +64,12 @@ def bnb_config(quant: QuantizationSection) -> Any:
 
 def default_device_map() -> dict[str, Any]:
     """Everything on one device: this process's GPU (`LOCAL_RANK` under torchrun), else the CPU."""
-    import os
-
     import torch
 
+    from stxlib.hardware import cuda_device_index
+
     if torch.cuda.is_available():
-        return {"": int(os.environ.get("LOCAL_RANK", torch.cuda.current_device()))}
+        return {"": cuda_device_index()}
     return {"": "cpu"}
 
 

@@ -8,6 +8,11 @@ from pathlib import Path
 from stxlib.config import StxConfig
 
 
+def repo_root() -> Path:
+    """The stx checkout that holds this package (editable install): notebooks/, params/, tests/fixtures/."""
+    return Path(__file__).resolve().parents[1]
+
+
 @dataclass(frozen=True)
 class RunPaths:
     root: Path

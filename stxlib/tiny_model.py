@@ -14,6 +14,8 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from stxlib.paths import repo_root
+
 TINY_MODEL_NAME = "stx-tiny"
 BUILDER_VERSION = "1"
 ADDED_TOKENS = ["<|end_of_turn|>", "<|PAD|>"]
@@ -32,11 +34,6 @@ TINY_ARCH = {
 }
 TINY_VOCAB_SIZE = 3000
 TINY_SEED = 1234
-
-
-def repo_root() -> Path:
-    """The stx checkout that holds this package (editable install)."""
-    return Path(__file__).resolve().parents[1]
 
 
 def fixture_corpus_files(root: Path | None = None) -> list[Path]:

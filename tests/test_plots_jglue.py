@@ -9,10 +9,10 @@ from matplotlib.patches import Rectangle
 from test_plots_loss_curves import assert_svg, png_size
 from test_report_synthetic import mix_stats
 
-from stxlib.jglue.card import CARD_MODEL_NAMES, CARD_RESULTS, CARD_TASKS
 from stxlib.plots.data_mix import plot_data_mix_summary
 from stxlib.plots.jglue import plot_jglue_comparison, short_task
 from stxlib.plots.style import save_figure
+from stxlib.published import CARD_MODEL_NAMES, CARD_RESULTS, CARD_TASKS
 
 
 def bars(ax) -> list[Rectangle]:

@@ -14,7 +14,7 @@ import pytest
 from test_plots_loss_curves import png_size
 from test_report_synthetic import BASE_RESULTS, FINETUNED_RESULTS, make_run
 
-from stxlib.jglue.card import CARD_RESULTS
+from stxlib.published import CARD_RESULTS
 from stxlib.report import ReportIncompleteError, RunFolderError, build_report, load_run
 
 # Tokenising the rows for the data-mix histograms is tested once; elsewhere the stats summary is enough.

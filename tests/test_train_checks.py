@@ -9,6 +9,7 @@ import torch
 from conftest import CARD, SMOKE, run_stx
 
 from stxlib.config import load_params
+from stxlib.hardware import Hardware
 from stxlib.paths import RunPaths
 from stxlib.train.arguments import scheduler_settings, training_arguments
 from stxlib.train.checkpoints import prepare_checkpoints, select_best
@@ -21,7 +22,6 @@ from stxlib.train.checks import (
     resolve_optimizer,
 )
 from stxlib.train.errors import TrainSetupError
-from stxlib.train.hardware import Hardware
 
 CPU = Hardware(cuda=False, bf16=True, name="cpu")
 V100 = Hardware(cuda=True, bf16=False, name="Tesla V100-SXM2-32GB")

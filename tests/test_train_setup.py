@@ -140,10 +140,10 @@ def test_card_trainable_parameters_from_the_config_alone() -> None:
 def test_loss_scaling_under_gradient_accumulation(smoke, tmp_path: Path, scaling: str) -> None:
     """2023: each micro-batch contributes its own token mean / accumulation steps (the mean of micro-batch
     means). token_mean: its summed token losses / all target tokens of the optimizer step."""
+    from stxlib.hardware import detect_hardware
     from stxlib.paths import RunPaths
     from stxlib.train.arguments import training_arguments
     from stxlib.train.collator import build_collator
-    from stxlib.train.hardware import detect_hardware
     from stxlib.train.trainer import StxTrainer
 
     cfg = load_params(SMOKE, ["lora.dropout=0.0", f"train.loss_scaling={scaling}"])

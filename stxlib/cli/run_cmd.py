@@ -11,7 +11,11 @@ from stxlib.runner import STAGE_NAMES, RunLockedError, StageFailedError, run_pip
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("run", help="execute the stage notebooks into a run folder and render them")
     add_params_options(parser)
-    parser.add_argument("--stages", default=None, help=f"comma-separated subset of {','.join(STAGE_NAMES)}")
+    parser.add_argument(
+        "--stages",
+        default=None,
+        help=f"comma-separated subset of the params file's run.stages (known: {','.join(STAGE_NAMES)})",
+    )
     parser.add_argument("--force", action="store_true", help="re-run stages even when their outputs are complete")
     parser.add_argument("--log-output", action="store_true", help="stream each cell's output to the terminal")
     parser.set_defaults(handler=guarded(_run, RunLockedError, ValueError, FileNotFoundError, OSError))

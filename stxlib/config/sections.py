@@ -8,13 +8,17 @@ from pydantic import Field, model_validator
 
 from stxlib.config.base import FolderName, PositiveInt, Section
 
+STX_STAGES = ["data", "train", "eval", "report"]
+
 
 class RunSection(Section):
-    """Run identity and where the run folder goes (`<output_root>/<name>`)."""
+    """Run identity, where the run folder goes (`<output_root>/<name>`) and the recipe's stages in order
+    (names from the stage registry, `stxlib.stages`; `stx run --stages` selects some of them)."""
 
     name: FolderName = "smoke"
     seed: int = 42
     output_root: str = "results"
+    stages: list[str] = Field(default_factory=lambda: list(STX_STAGES), min_length=1)
 
 
 class SourceSection(Section):

@@ -6,11 +6,11 @@
 (the model card's numbers).
 """
 
-from stxlib.jglue.card import CARD_RESULTS, CARD_TASKS
 from stxlib.jglue.data import JGlueDataError, JGlueDataNotFoundError
 from stxlib.jglue.runner import EvalSettings, ModelSpec, evaluate, prepare_tasks
 from stxlib.jglue.stage import model_specs, run_eval_stage
 from stxlib.jglue.tasks import TASK_NAMES, UnknownTaskError, resolve_task_name
+from stxlib.published import CARD_RESULTS, CARD_TASKS
 
 __all__ = [
     "CARD_RESULTS",

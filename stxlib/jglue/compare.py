@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from stxlib.io import read_json, read_jsonl
-from stxlib.jglue.card import CARD_METRICS, CARD_MODEL_NAMES, CARD_RESULTS, CARD_TASKS
 from stxlib.jglue.runner import RESULTS_FILE, TaskInputs, samples_file
 from stxlib.jglue.tasks import get_task
+from stxlib.published import CARD_METRICS, CARD_MODEL_NAMES, CARD_RESULTS, CARD_TASKS
 
 Results = Mapping[str, Any]  # the content of one results.json
 

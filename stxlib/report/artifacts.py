@@ -17,7 +17,7 @@ import yaml
 
 from stxlib.paths import RunPaths
 from stxlib.plots.loss_curves import parse_log_history
-from stxlib.runner.stages import STAGES
+from stxlib.stages import STAGES
 
 
 class RunFolderError(ValueError):

@@ -87,7 +87,7 @@ def jglue_plot(run: RunArtifacts, options: ReportOptions) -> PlotFile | None:
         return None
     tasks = eval_tasks(run)
     card = card_scores() if options.show_card_results else None
-    from stxlib.jglue.card import CARD_MODEL_NAMES
+    from stxlib.published import CARD_MODEL_NAMES
 
     limit = run.param("eval.limit")
     note = f"this run: first {limit} documents per task (eval.limit)" if limit else ""

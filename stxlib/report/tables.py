@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from stxlib.jglue.card import CARD_METRICS, CARD_MODEL_NAMES, CARD_RESULTS
 from stxlib.plots.jglue import short_task
 from stxlib.plots.loss_curves import parse_log_history
+from stxlib.published import CARD_METRICS, CARD_MODEL_NAMES, CARD_RESULTS
 from stxlib.report.artifacts import RunArtifacts
 
 DASH = "–"

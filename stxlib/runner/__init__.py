@@ -2,6 +2,6 @@
 
 from stxlib.runner.lock import RunLockedError
 from stxlib.runner.pipeline import StageFailedError, run_pipeline
-from stxlib.runner.stages import STAGE_NAMES, STAGES, Stage, select_stages
+from stxlib.stages import STAGE_NAMES, STAGES, Stage, select_stages
 
 __all__ = ["STAGES", "STAGE_NAMES", "RunLockedError", "Stage", "StageFailedError", "run_pipeline", "select_stages"]

@@ -8,8 +8,8 @@ from typing import Any
 
 import stxlib
 from stxlib.io import read_json, write_json
+from stxlib.paths import repo_root
 from stxlib.runner.environment import git_info, hardware_info, package_versions
-from stxlib.tiny_model import repo_root
 
 
 def now() -> str:

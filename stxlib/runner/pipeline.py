@@ -9,14 +9,13 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from stxlib.config import StxConfig, dump_params, load_params, parse_override_list
-from stxlib.paths import RunPaths
+from stxlib.config import ParamsError, StxConfig, dump_params, load_params, parse_override_list
+from stxlib.paths import RunPaths, repo_root
 from stxlib.runner.kernel import ensure_kernel
 from stxlib.runner.lock import RunLock
 from stxlib.runner.manifest import Manifest, now
 from stxlib.runner.render import render_html
-from stxlib.runner.stages import Stage, select_stages
-from stxlib.tiny_model import repo_root
+from stxlib.stages import Stage, select_stages
 
 
 class StageFailedError(RuntimeError):
@@ -27,14 +26,25 @@ def notebooks_dir() -> Path:
     return repo_root() / "notebooks"
 
 
-def stage_workdirs(stage: Stage, paths: RunPaths) -> list[Path]:
-    """What a fresh run of `stage` replaces."""
-    return {
-        "data": [paths.data_dir],
-        "train": [paths.train_dir],
-        "eval": [paths.eval_root],
-        "report": [paths.report],  # plots/ also holds stage 1's chart; the report rewrites its own
-    }[stage.name]
+def plan_stages(config: StxConfig, stages: str | None) -> list[Stage]:
+    """The params file's `run.stages`, narrowed to `stages` ("a,b") when given; registry order."""
+    try:
+        planned = select_stages(config.run.stages)
+    except ValueError as err:
+        raise ParamsError(f"run.stages: {err}") from None
+    if not stages:
+        return planned
+    try:
+        chosen = select_stages(stages)
+    except ValueError as err:
+        raise ParamsError(f"--stages: {err}") from None
+    outside = [s.name for s in chosen if s not in planned]
+    if outside:
+        raise ParamsError(
+            f"--stages {', '.join(outside)}: not in this params file's run.stages "
+            f"({', '.join(config.run.stages)}); add it there or pick from those"
+        )
+    return chosen
 
 
 def run_pipeline(
@@ -50,7 +60,7 @@ def run_pipeline(
     """Run the selected stages; raises StageFailedError (after saving the executed notebook)."""
     override_list = parse_override_list(overrides)
     config = load_params(params_file, override_list)
-    selected = select_stages(stages)
+    selected = plan_stages(config, stages)
     paths = RunPaths.for_config(config, run_dir)
     nb_dir = notebook_dir or notebooks_dir()
     with RunLock(paths.root):
@@ -98,7 +108,7 @@ def _run_stage(
             reason = "an earlier stage re-ran"
         else:
             reason = "params changed since the last run" if previous.get("fingerprint") else "first run"
-        for path in stage_workdirs(stage, paths):
+        for path in stage.workdirs(paths):
             if path.is_dir():
                 shutil.rmtree(path)
             elif path.exists():

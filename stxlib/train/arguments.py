@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from stxlib.config import StxConfig
+from stxlib.hardware import Hardware
 from stxlib.paths import RunPaths
 from stxlib.train.data import LENGTH_COLUMN
-from stxlib.train.hardware import Hardware
 from stxlib.train.model import GC_KWARGS
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from stxlib.config import StxConfig
+from stxlib.hardware import Hardware
 from stxlib.paths import RunPaths
 from stxlib.train.errors import TrainSetupError
-from stxlib.train.hardware import Hardware
 
 CPU_OPTIMIZER = "adamw_torch"
 

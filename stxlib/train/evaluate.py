@@ -8,12 +8,12 @@ from pathlib import Path
 from transformers import PrinterCallback
 
 from stxlib.config import StxConfig
+from stxlib.hardware import detect_hardware
 from stxlib.paths import RunPaths
 from stxlib.train.arguments import training_arguments
 from stxlib.train.checks import resolve_optimizer
 from stxlib.train.collator import build_collator
 from stxlib.train.data import load_datasets
-from stxlib.train.hardware import detect_hardware
 from stxlib.train.model import load_with_adapter
 from stxlib.train.tokenizer import prepare_tokenizer
 from stxlib.train.trainer import StxTrainer

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from stxlib.config import StxConfig
+from stxlib.hardware import Hardware, detect_hardware, is_main_process, world_size
 from stxlib.io import write_json
 from stxlib.paths import RunPaths
 from stxlib.train.arguments import scheduler_settings, training_arguments
@@ -26,7 +27,6 @@ from stxlib.train.checkpoints import (
 from stxlib.train.checks import check_all, check_batch_sizes
 from stxlib.train.collator import build_collator
 from stxlib.train.data import load_datasets
-from stxlib.train.hardware import Hardware, detect_hardware, is_main_process, world_size
 from stxlib.train.lora import count_parameters, expected_trainable_parameters, lora_module_names
 from stxlib.train.model import build_training_model
 from stxlib.train.summary import build_summary, peak_memory

@@ -1,4 +1,6 @@
-"""The JGLUE numbers reported on the `lightblue/openorca_stx` model card (jp-stable, prompt version 0.3).
+"""Published numbers stx compares against.
+
+The JGLUE numbers reported on the `lightblue/openorca_stx` model card (jp-stable, prompt version 0.3).
 
 The card reports one headline number per task: JSQuAD exact match on a 0–1 scale (EM / 100, inferred
 from Stability's leaderboard convention; the card does not say) and `acc` for the other three.

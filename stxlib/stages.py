@@ -1,0 +1,98 @@
+"""The stage registry: every stage's name, notebook, library package, the params it depends on, the folders
+a fresh run replaces and the outputs that make it complete. The runner, the manifest, the report and the
+CLI read this table; nothing else lists stages (see docs/architecture.md).
+
+Entries are plain data: `package` is a dotted name, imported only by the runner (a stage package exposes
+`run_stage(config, paths)` and, optionally, `check_config(config)`), so that the report and the config can
+read the registry without importing any stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from stxlib.config import StxConfig
+from stxlib.paths import RunPaths
+
+_DATA_KEYS = ("run.seed", "data", "model.name_or_path", "model.tokenizer", "model.revision")
+_TRAIN_KEYS = (*_DATA_KEYS, "model", "lora", "train")
+_EVAL_KEYS = (*_TRAIN_KEYS, "eval")
+_REPORT_KEYS = (*_EVAL_KEYS, "report", "run.name")
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    notebook: str  # stem in notebooks/, e.g. "01_data_mixing"
+    package: str  # e.g. "stxlib.data": run_stage(config, paths), optional check_config(config)
+    keys: tuple[str, ...]  # params (dotted paths) whose change re-runs the stage
+    workdirs: Callable[[RunPaths], list[Path]]  # what a fresh run of the stage replaces
+    outputs: Callable[[RunPaths, StxConfig], list[Path]]  # files that make the stage complete
+
+    def missing_outputs(self, paths: RunPaths, config: StxConfig) -> list[Path]:
+        return [p for p in self.outputs(paths, config) if not p.exists()]
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage(
+        name="data",
+        notebook="01_data_mixing",
+        package="stxlib.data",
+        keys=_DATA_KEYS,
+        workdirs=lambda paths: [paths.data_dir],
+        outputs=lambda paths, config: [paths.train_file, paths.validation_file, paths.mix_stats],
+    ),
+    Stage(
+        name="train",
+        notebook="02_qlora_training",
+        package="stxlib.train",
+        keys=_TRAIN_KEYS,
+        workdirs=lambda paths: [paths.train_dir],
+        outputs=lambda paths, config: [
+            paths.best_adapter / "adapter_config.json",
+            paths.best_adapter / "adapter_model.safetensors",
+            paths.log_history,
+            paths.train_summary,
+        ],
+    ),
+    Stage(
+        name="eval",
+        notebook="03_jglue_eval",
+        package="stxlib.jglue",
+        keys=_EVAL_KEYS,
+        workdirs=lambda paths: [paths.eval_root],
+        outputs=lambda paths, config: [paths.eval_dir(m.label) / "results.json" for m in config.eval.models],
+    ),
+    Stage(
+        name="report",
+        notebook="04_loss_curves",
+        package="stxlib.report",
+        keys=_REPORT_KEYS,
+        # plots/ also holds stage 1's chart; the report rewrites its own
+        workdirs=lambda paths: [paths.report],
+        outputs=lambda paths, config: [paths.report, paths.plots / "loss_curves.png"],
+    ),
+)
+STAGE_NAMES = tuple(s.name for s in STAGES)
+_BY_NAME = {s.name: s for s in STAGES}
+
+
+def get_stage(name: str) -> Stage:
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise ValueError(f"unknown stage {name!r}; choose from {', '.join(STAGE_NAMES)}") from None
+
+
+def select_stages(names: str | Sequence[str] | None) -> list[Stage]:
+    """`"data,train"` (or a list) -> those stages in pipeline order; None or empty -> all."""
+    if not names:
+        return list(STAGES)
+    wanted = [n.strip() for n in names.split(",")] if isinstance(names, str) else [str(n).strip() for n in names]
+    wanted = [n for n in wanted if n]
+    unknown = [n for n in wanted if n not in _BY_NAME]
+    if unknown:
+        raise ValueError(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGE_NAMES)}")
+    return [s for s in STAGES if s.name in wanted]
