@@ -141,3 +141,23 @@ def check_adapter_dir(adapter: str | Path) -> Path:
             f"adapter not found: {adapter} has no adapter_config.json (train first, or point at a PEFT adapter folder)"
         )
     return adapter
+
+
+# Adapters of this run, by name: `best` is the STX recipe's train/best_adapter; a training stage's name is
+# that stage's best adapter.
+ADAPTER_ALIASES = {"best": "train"}
+TRAINING_STAGES = ("train", "pretrain", "sft", "dpo")
+
+
+def is_run_adapter_name(adapter: str | None) -> bool:
+    """Whether `adapter` names one of this run's adapters (`best`, `pretrain`, ...) rather than a folder."""
+    return adapter is not None and ADAPTER_ALIASES.get(adapter, adapter) in TRAINING_STAGES
+
+
+def run_adapter_dir(adapter: str | None, run_root: Path) -> Path | None:
+    """`best` / a training stage name -> `<run>/<stage>/best_adapter`; a path stays a path; None stays None."""
+    if adapter is None:
+        return None
+    if is_run_adapter_name(adapter):
+        return run_root / ADAPTER_ALIASES.get(adapter, adapter) / "best_adapter"
+    return Path(adapter).expanduser()

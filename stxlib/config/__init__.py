@@ -1,8 +1,9 @@
 """Typed, validated params: YAML files merged over defaults, `--set` overrides."""
 
 from stxlib.config.base import ParamsError, Section
-from stxlib.config.evaluation import EvalModelSection, EvalSection
+from stxlib.config.evaluation import EvalSection
 from stxlib.config.model import ModelSection
+from stxlib.config.models import ModelRef
 from stxlib.config.params import StxConfig, dump_params, load_params, parse_override_list
 from stxlib.config.report import ReportSection
 from stxlib.config.sections import DataSection, RunSection, SourceSection
@@ -10,9 +11,9 @@ from stxlib.config.training import LoraSection, TrainSection
 
 __all__ = [
     "DataSection",
-    "EvalModelSection",
     "EvalSection",
     "LoraSection",
+    "ModelRef",
     "ModelSection",
     "ParamsError",
     "ReportSection",

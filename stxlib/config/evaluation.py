@@ -6,24 +6,15 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from stxlib.config.base import FolderName, NonNegativeInt, PositiveInt, Section
+from stxlib.config.base import NonNegativeInt, PositiveInt, Section
+from stxlib.config.models import ModelRef
 
 DEFAULT_TASKS = ["jsquad-1.1-0.3", "jcommonsenseqa-1.1-0.3", "jnli-1.1-0.3", "marc_ja-1.1-0.3"]
 DEFAULT_PARQUET_REVISION = "refs/convert/parquet"
 
 
-class EvalModelSection(Section):
-    """One model to evaluate. `model` defaults to `model.name_or_path`; `adapter: best` means
-    this run's `train/best_adapter`."""
-
-    label: FolderName  # the folder eval/<label>/
-    model: str | None = None
-    adapter: str | None = None
-    load_in_4bit: bool = False
-
-
-def default_eval_models() -> list[EvalModelSection]:
-    return [EvalModelSection(label="base"), EvalModelSection(label="finetuned", adapter="best")]
+def default_eval_models() -> list[ModelRef]:
+    return [ModelRef(label="base"), ModelRef(label="finetuned", adapter="best")]
 
 
 class EvalSection(Section):
@@ -36,7 +27,7 @@ class EvalSection(Section):
     stand-in makes the prompts differ from jp-stable's; results.json says so.
     """
 
-    models: list[EvalModelSection] = Field(default_factory=default_eval_models)
+    models: list[ModelRef] = Field(default_factory=default_eval_models)
     tasks: list[str] = Field(default_factory=lambda: list(DEFAULT_TASKS))
     num_fewshot: list[NonNegativeInt] = Field(default_factory=lambda: [2, 3, 3, 3])
     data_dir: str | None = None

@@ -6,26 +6,24 @@ from typing import Any
 
 from stxlib.config import StxConfig
 from stxlib.jglue.runner import EvalSettings, ModelSpec, TaskInputs, evaluate, prepare_tasks, set_cpu_threads
-from stxlib.modeling import ModelLoadError
+from stxlib.modeling import ModelLoadError, is_run_adapter_name, run_adapter_dir
 from stxlib.paths import RunPaths
-
-BEST_ADAPTER = "best"
 
 
 def model_specs(config: StxConfig, paths: RunPaths) -> list[ModelSpec]:
-    """One spec per `eval.models` entry; `adapter: best` is this run's `train/best_adapter` (must exist)."""
+    """One spec per `eval.models` entry; `adapter: best` (or a training stage's name) must exist in this run."""
     specs = []
     for index, entry in enumerate(config.eval.models):
         is_base = entry.model is None
-        adapter = entry.adapter
-        if adapter == BEST_ADAPTER:
-            adapter = str(paths.best_adapter)
-            if not (paths.best_adapter / "adapter_config.json").is_file():
-                raise ModelLoadError(
-                    f"eval.models.{index} ({entry.label!r}) uses adapter 'best' = {paths.best_adapter}, which does "
-                    "not exist yet. Run the train stage first (stx run PARAMS --stages train), or list only the "
-                    "base model in eval.models (e.g. --set 'eval.models=[{label: base}]')."
-                )
+        adapter_dir = run_adapter_dir(entry.adapter, paths.root)
+        adapter = str(adapter_dir) if adapter_dir is not None else None
+        if is_run_adapter_name(entry.adapter) and not (adapter_dir / "adapter_config.json").is_file():
+            raise ModelLoadError(
+                f"eval.models.{index} ({entry.label!r}) uses adapter {entry.adapter!r} = {adapter_dir}, which "
+                f"does not exist yet. Run the {adapter_dir.parent.name} stage first (stx run PARAMS --stages "
+                f"{adapter_dir.parent.name}), or list only "
+                "the base model in eval.models (e.g. --set 'eval.models=[{label: base}]')."
+            )
         quantization = None
         if entry.load_in_4bit:
             quantization = config.model.quantization.model_copy(update={"load_in_4bit": True})
