@@ -36,10 +36,19 @@ TINY_VOCAB_SIZE = 3000
 TINY_SEED = 1234
 
 
+# The fixture folders whose text trains the tiny tokenizer. Fixed, so that fixtures added for other stages
+# (chat, preference pairs, corpora) do not change the tiny model and every result built on it.
+CORPUS_FOLDERS = ("jglue", "snow", "tydiqa", "xlsum")
+
+
 def fixture_corpus_files(root: Path | None = None) -> list[Path]:
     """Fixture data files whose text trains the tiny tokenizer, in a fixed order."""
     base = (root or repo_root()) / "tests" / "fixtures"
-    files = sorted(p for p in base.rglob("*") if p.suffix in {".json", ".jsonl"} and p.is_file())
+    files = sorted(
+        p
+        for p in base.rglob("*")
+        if p.suffix in {".json", ".jsonl"} and p.is_file() and p.relative_to(base).parts[0] in CORPUS_FOLDERS
+    )
     if not files:
         raise FileNotFoundError(
             f"no fixture text under {base}: the tiny model's tokenizer is trained on it (run from a full stx checkout)"
