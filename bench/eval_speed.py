@@ -19,11 +19,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from stxlib.jglue.engine import FastEngine  # noqa: E402
-from stxlib.jglue.lm import load_eval_lm  # noqa: E402
-from stxlib.jglue.reference import ReferenceScorer  # noqa: E402
-from stxlib.jglue.runner import EvalSettings, prepare_tasks  # noqa: E402
-from stxlib.jglue.scoring import ChoiceItem  # noqa: E402
+from stxlib.config.evaluation import EvalSection  # noqa: E402
+from stxlib.engine import LocalBackend, LocalModelSpec, load_local_model  # noqa: E402
+from stxlib.jglue import prepare_tasks  # noqa: E402
+from stxlib.jglue.model import jp_stable_max_length  # noqa: E402
+from stxlib.jglue.scoring import choice_item, jsquad_request  # noqa: E402
 from stxlib.jglue.tasks import get_task  # noqa: E402
 
 
@@ -66,37 +66,36 @@ def main() -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    lm = load_eval_lm(args.model, dtype="float32")
+    lm = load_local_model(LocalModelSpec(args.model, dtype="float32"))
+    max_length = jp_stable_max_length(lm.model.config, lm.tokenizer)
+    reference = LocalBackend(lm, max_length=max_length, mode="reference")
+    engine = LocalBackend(lm, max_length=max_length, batch_size=args.batch_size)
     print(
-        f"model {args.model} (max_length {lm.max_length}), torch {torch.__version__}, {torch.get_num_threads()} "
+        f"model {args.model} (max_length {max_length}), torch {torch.__version__}, {torch.get_num_threads()} "
         f"threads, engine batch size {args.batch_size}, data {args.data_dir}"
     )
     print(f"{'task':24} {'docs':>5} {'ref s':>8} {'ref doc/s':>10} {'fast s':>8} {'fast doc/s':>10} {'ratio':>7}")
-    reference, engine = ReferenceScorer(), FastEngine(batch_size=args.batch_size)
     totals = [0, 0.0, 0.0]
     for name in args.tasks.split(","):
         task = get_task(name)
         limit = args.jsquad_limit if task.is_generation else args.limit
-        settings = EvalSettings(
+        section = EvalSection(
             tasks=[task.name],
             num_fewshot=[task.default_fewshot],
             data_dir=args.data_dir,
             shots_from="auto",
             limit=limit,
         )
-        (inputs,) = prepare_tasks(settings)
+        (inputs,) = prepare_tasks(section)
         if task.is_generation:
-            contexts = [lm.encode(d.context) for d in inputs.docs]
-            ref, ref_s = timed(reference.generate, lm, contexts, lambda n: None)
-            fast, fast_s = timed(engine.generate, lm, contexts, lambda n: None)
-            check = compare_generation(ref, fast)
+            requests = [jsquad_request(engine, d) for d in inputs.docs]
+            ref, ref_s = timed(reference.generate, requests)
+            fast, fast_s = timed(engine.generate, requests)
+            check = compare_generation([g.text for g in ref], [g.text for g in fast])
         else:
-            items = [
-                ChoiceItem(tuple(lm.encode(d.context)), tuple(tuple(lm.encode(c)) for c in d.choices))
-                for d in inputs.docs
-            ]
-            ref, ref_s = timed(reference.loglikelihoods, lm, items, lambda n: None)
-            fast, fast_s = timed(engine.loglikelihoods, lm, items, lambda n: None)
+            items = [choice_item(engine, d) for d in inputs.docs]
+            ref, ref_s = timed(reference.loglikelihoods, items)
+            fast, fast_s = timed(engine.loglikelihoods, items)
             check = compare_loglikelihoods(ref, fast)
         if not inputs.jp_stable_prompts:
             check += " (validation stand-in shots)"

@@ -27,13 +27,6 @@ def torch_dtype(name: str) -> Any:
     return getattr(torch, name)
 
 
-def accelerator() -> str:
-    """`"cuda"` when a GPU is visible, else `"cpu"`."""
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
 def check_dtype_supported(name: str, setting: str) -> None:
     """Refuse a dtype the hardware cannot compute in, naming the params key that asked for it."""
     import torch

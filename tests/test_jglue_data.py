@@ -11,6 +11,8 @@ import pytest
 from conftest import FIXTURES
 
 import stxlib.hub as hub
+from stxlib.config.evaluation import EvalSection
+from stxlib.jglue import prepare_tasks
 from stxlib.jglue.data import (
     JGlueDataError,
     JGlueDataNotFoundError,
@@ -18,7 +20,6 @@ from stxlib.jglue.data import (
     load_split,
     read_raw_split,
 )
-from stxlib.jglue.runner import EvalSettings, prepare_tasks
 
 FIXTURE_JGLUE = FIXTURES / "jglue"
 
@@ -75,16 +76,16 @@ def test_malformed_rows_are_reported_with_the_line(tmp_path: Path) -> None:
 def test_train_is_required_unless_a_stand_in_is_asked_for(shared: Path) -> None:
     settings = dict(tasks=["jnli"], num_fewshot=[3], data_dir=str(real(shared)), limit=5)
     with pytest.raises(JGlueDataNotFoundError) as info:
-        prepare_tasks(EvalSettings(**settings))
+        prepare_tasks(EvalSection(**settings))
     message = str(info.value)
     assert "jnli-v1.1/train-v1.1.json" in message and "--shots-from auto" in message and "--shots-dir" in message
 
-    (auto,) = prepare_tasks(EvalSettings(**settings, shots_from="auto"))
+    (auto,) = prepare_tasks(EvalSection(**settings, shots_from="auto"))
     assert auto.detail["shot_pool"]["split"] == "validation" and not auto.jp_stable_prompts
     assert "NOT the exact jp-stable prompts" in auto.warning
     assert all(d.doc_id not in d.shot_ids for d in auto.docs)
 
-    (fixture_shots,) = prepare_tasks(EvalSettings(**settings, shots_dir=str(FIXTURE_JGLUE)))
+    (fixture_shots,) = prepare_tasks(EvalSection(**settings, shots_dir=str(FIXTURE_JGLUE)))
     assert fixture_shots.detail["shot_pool"] == {
         "split": "train",
         "origin": str(FIXTURE_JGLUE / "jnli-v1.1" / "train-v1.1.json"),
@@ -94,7 +95,7 @@ def test_train_is_required_unless_a_stand_in_is_asked_for(shared: Path) -> None:
 
 
 def test_jcqa_real_run_is_exact_offline(shared: Path) -> None:
-    (jcqa,) = prepare_tasks(EvalSettings(tasks=["jcommonsenseqa"], num_fewshot=[3], data_dir=str(real(shared))))
+    (jcqa,) = prepare_tasks(EvalSection(tasks=["jcommonsenseqa"], num_fewshot=[3], data_dir=str(real(shared))))
     assert jcqa.jp_stable_prompts and jcqa.warning is None
     assert jcqa.detail["data_checks"]["train"]["full_v1.1_size"] and len(jcqa.docs) == 1119
 

@@ -10,6 +10,7 @@ import pytest
 from conftest import SMOKE
 
 from stxlib.config import ParamsError, load_params
+from stxlib.jglue import check_config, task_plan
 from stxlib.jglue.data import load_split, read_raw_split
 from stxlib.jglue.fewshot import plan_documents
 from stxlib.jglue.prompts import build_context, prepare_documents
@@ -125,11 +126,13 @@ def test_task_names_short_names_and_errors() -> None:
 
 
 def test_eval_params_validate_tasks_counts_and_paths(tmp_path: Path) -> None:
+    """Task names are the stage's check (`check_config`, run before any stage); the rest is the config's."""
     cfg = load_params(SMOKE, ["eval.tasks=[jnli, jsquad]", "eval.num_fewshot=[3, 2]", "eval.shots_dir=./shots"])
-    assert cfg.eval.tasks == ["jnli-1.1-0.3", "jsquad-1.1-0.3"]
+    check_config(cfg)
+    assert task_plan(cfg.eval) == [("jnli-1.1-0.3", 3), ("jsquad-1.1-0.3", 2)]
     assert Path(cfg.eval.shots_dir).is_absolute()
     with pytest.raises(ParamsError, match=r"eval.tasks: unknown JGLUE task 'jglue'"):
-        load_params(SMOKE, ["eval.tasks=[jglue]", "eval.num_fewshot=[1]"])
+        check_config(load_params(SMOKE, ["eval.tasks=[jglue]", "eval.num_fewshot=[1]"]))
     with pytest.raises(ParamsError, match="num_fewshot has 3 entries but tasks has 4"):
         load_params(SMOKE, ["eval.num_fewshot=[2, 3, 3]"])
     with pytest.raises(ParamsError, match=r"eval\.shots_from"):

@@ -7,8 +7,9 @@ import re
 from pathlib import Path
 
 from stxlib.cli.common import guarded
+from stxlib.config import StxConfig
 from stxlib.config.evaluation import DEFAULT_PARQUET_REVISION, DEFAULT_TASKS
-from stxlib.config.model import QuantizationSection
+from stxlib.config.params import validate_params
 from stxlib.hub import HubUnavailableError
 from stxlib.jglue.data import JGlueDataError
 from stxlib.modeling import ModelLoadError
@@ -57,34 +58,48 @@ def default_label(model: str, adapter: str | None) -> str:
     return re.sub(r"[^A-Za-z0-9._+-]+", "_", name)
 
 
-def _eval(args: argparse.Namespace) -> int:
-    from stxlib.jglue.compare import results_frame
-    from stxlib.jglue.runner import EvalSettings, ModelSpec, evaluate, set_cpu_threads
+def eval_config(args: argparse.Namespace, label: str) -> StxConfig:
+    """The options as params: `model` is the base, `eval` the same section the pipeline's stage uses."""
+    from stxlib.jglue import parse_fewshot, resolve_tasks
 
-    settings = EvalSettings(
-        tasks=args.tasks.split(","),
-        num_fewshot=args.num_fewshot,
-        data_dir=str(Path(args.data_dir).expanduser().resolve()) if args.data_dir else None,
-        shots_from=args.shots_from,
-        shots_dir=str(Path(args.shots_dir).expanduser().resolve()) if args.shots_dir else None,
-        hub_revision=args.hub_revision,
-        limit=args.limit,
-        batch_size=args.batch_size,
-        engine=args.engine,
-    )
+    tasks = resolve_tasks(args.tasks)
+    entry: dict[str, object] = {"label": label, "adapter": args.adapter, "load_in_4bit": args.load_in_4bit}
+    data = {
+        "model": {"name_or_path": args.model, "tokenizer": args.tokenizer},
+        "eval": {
+            "models": [entry],
+            "tasks": tasks,
+            "num_fewshot": parse_fewshot(args.num_fewshot, len(tasks)),
+            "data_dir": _absolute(args.data_dir),
+            "shots_from": args.shots_from,
+            "shots_dir": _absolute(args.shots_dir),
+            "hub_revision": args.hub_revision,
+            "limit": args.limit,
+            "batch_size": args.batch_size,
+            "dtype": args.dtype,
+            "engine": args.engine,
+            "max_length": args.max_length,
+            "cpu_threads": args.threads,
+        },
+    }
+    return validate_params(data, origin="stx eval options")
+
+
+def _absolute(path: str | None) -> str | None:
+    return str(Path(path).expanduser().resolve()) if path else None
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from stxlib.jglue import check_config, evaluate, model_specs, use_cpu_threads
+    from stxlib.jglue.compare import results_frame
+
     label = args.label or default_label(args.model, args.adapter)
-    spec = ModelSpec(
-        label=label,
-        model=args.model,
-        adapter=args.adapter,
-        dtype=args.dtype,
-        quantization=QuantizationSection(load_in_4bit=True) if args.load_in_4bit else None,
-        tokenizer=args.tokenizer,
-        max_length=args.max_length,
-    )
+    config = eval_config(args, label)
+    check_config(config)
+    (spec,) = model_specs(config, run_root=None)
     out = Path(args.out) if args.out else Path("results") / "eval" / label
-    set_cpu_threads(args.threads)
-    results = evaluate(spec, settings, out, force=args.force)
+    use_cpu_threads(config.eval)
+    results = evaluate(spec, config.eval, out, force=args.force)
     print(results_frame({label: results}).to_string())
     for warning in results["config"]["warnings"]:
         print(f"warning: {warning}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from stxlib.config.base import NonNegativeInt, PositiveInt, Section
 from stxlib.config.models import ModelRef
@@ -24,7 +24,8 @@ class EvalSection(Section):
     (stand-in: the harness's own fallback for a task without train docs, shots drawn from the validation split
     excluding the current document), `auto` (train where present, else the validation stand-in). `shots_dir`:
     a raw-layout folder whose train files supply the shots instead of `data_dir` (e.g. the fixtures). Any
-    stand-in makes the prompts differ from jp-stable's; results.json says so.
+    stand-in makes the prompts differ from jp-stable's; results.json says so. `tasks` are checked against the
+    JGLUE task list (short names accepted) by the stage's `check_config`, since config never imports a stage.
     """
 
     models: list[ModelRef] = Field(default_factory=default_eval_models)
@@ -41,13 +42,6 @@ class EvalSection(Section):
     max_length: Annotated[int, Field(ge=300)] | None = None  # room for 256 new tokens
     fewshot_seed: int = 42
     cpu_threads: PositiveInt | None = None  # torch CPU threads on a machine without CUDA (the tiny model: 1)
-
-    @field_validator("tasks")
-    @classmethod
-    def _known_tasks(cls, value: list[str]) -> list[str]:
-        from stxlib.jglue.tasks import resolve_tasks
-
-        return resolve_tasks(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> EvalSection:

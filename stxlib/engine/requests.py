@@ -9,6 +9,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 Progress = Callable[[int], None]  # called with the number of requests (or documents) just finished
 
 Role = Literal["system", "user", "assistant"]
+FinishReason = Literal["stop", "length", "eos"]
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,15 @@ class GenerationRequest:
     - `prompt`: text, tokenised by a local backend with `add_special_tokens` (BOS when True), sent to
       `/v1/completions` by an HTTP backend;
     - `messages`: a chat, rendered by a local backend with the tokenizer's chat template (or `chat_template`)
-      and the generation prompt, sent to `/v1/chat/completions` by an HTTP backend.
+      and the generation prompt, then tokenised without special tokens (the template writes them), sent to
+      `/v1/chat/completions` by an HTTP backend.
 
     Generation stops at EOS, after `max_new_tokens`, or once the decoded new text contains a `stop` string;
     the returned text is cut before the first stop string. `temperature` below 1e-4 means greedy decoding
     (FastChat's rule); otherwise sampling with `top_p`/`top_k` under `seed`, reproducible whatever the batch.
+    `repetition_penalty` (> 1 discourages repeats, CTRL-style, over the prompt and the new tokens) applies to
+    greedy and sampled requests alike. A local backend keeps the last `max_length - max_new_tokens` prompt
+    tokens of a longer prompt (left truncation; `Generation.meta["truncated"]` says so).
     """
 
     prompt_ids: tuple[int, ...] | None = None
@@ -51,6 +56,14 @@ class GenerationRequest:
             raise ValueError("a GenerationRequest takes exactly one of prompt_ids, prompt or messages")
         if self.max_new_tokens < 1:
             raise ValueError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
+        if self.temperature < 0 or not 0 < self.top_p <= 1 or self.top_k < 0 or self.repetition_penalty <= 0:
+            raise ValueError(
+                "sampling settings out of range: temperature >= 0, 0 < top_p <= 1, top_k >= 0 (0 = off), "
+                f"repetition_penalty > 0; got {self.temperature}, {self.top_p}, {self.top_k}, "
+                f"{self.repetition_penalty}"
+            )
+        if any(not s for s in self.stop):
+            raise ValueError("an empty stop string would stop every generation at once")
 
     @property
     def greedy(self) -> bool:
@@ -59,11 +72,15 @@ class GenerationRequest:
 
 @dataclass(frozen=True)
 class Generation:
-    """A backend's answer to one request."""
+    """A backend's answer to one request.
+
+    `meta` of the local backend: `prompt_tokens` (after truncation) and `truncated` (the prompt lost tokens
+    on the left).
+    """
 
     text: str  # decoded new text, cut before the first stop string
     new_tokens: int | None = None  # tokens generated (None when a server does not say)
-    finish_reason: Literal["stop", "length", "eos"] | None = None
+    finish_reason: FinishReason | None = None
     meta: dict[str, Any] = field(default_factory=dict)
 
 
@@ -83,4 +100,16 @@ class Backend(Protocol):
 
     def generate(self, requests: Sequence[GenerationRequest], progress: Progress | None = None) -> list[Generation]:
         """One Generation per request, in request order (batching and ordering are the backend's business)."""
+        ...
+
+
+@runtime_checkable
+class ScoringBackend(Backend, Protocol):
+    """A backend that also scores continuations (the local model; servers cannot return these)."""
+
+    def loglikelihoods(self, items: Sequence[ChoiceItem], progress: Progress | None = None) -> list[list[float]]:
+        """Per item, the summed log-probability of each continuation after the context (float32 log-softmax).
+
+        `progress` counts items (documents) whose every continuation is scored.
+        """
         ...

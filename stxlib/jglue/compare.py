@@ -1,4 +1,4 @@
-"""Tables from results.json / samples files: headline numbers beside the card's, full metrics, wrong answers."""
+"""Tables from results.json files: headline numbers beside the card's, full metrics, timings."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from stxlib.io import read_json, read_jsonl
-from stxlib.jglue.runner import RESULTS_FILE, TaskInputs, samples_file
-from stxlib.jglue.tasks import get_task
-from stxlib.published import CARD_METRICS, CARD_MODEL_NAMES, CARD_RESULTS, CARD_TASKS
+from stxlib.io import read_json
+from stxlib.jglue.results import RESULTS_FILE, headline
+from stxlib.published import CARD_MODEL_NAMES, CARD_RESULTS, CARD_TASKS
 
 Results = Mapping[str, Any]  # the content of one results.json
 
@@ -25,18 +24,23 @@ def load_results(eval_root: str | Path, labels: list[str] | None = None) -> dict
     return {label: read_json(root / label / RESULTS_FILE) for label in labels}
 
 
-def headline(results: Results) -> dict[str, float | None]:
-    """Each task's number as the card reported it: JSQuAD exact match / 100, `acc` for the others (0–1)."""
-    out: dict[str, float | None] = {}
-    for task, metrics in results["results"].items():
-        metric, factor = CARD_METRICS.get(task, (get_task(task).headline_metric, 1.0))
-        value = metrics.get(metric)
-        out[task] = None if value is None else value * factor
-    return out
+def headlines(results: Results) -> dict[str, dict[str, Any]]:
+    """results.json's `headline` (recomputed from `results` for files written before it existed)."""
+    return dict(results.get("headline") or headline(results["results"]))
 
 
 def headline_scores(results_by_label: Mapping[str, Results]) -> dict[str, dict[str, float | None]]:
-    return {label: headline(results) for label, results in results_by_label.items()}
+    """label -> task -> the card's number for it (JSQuAD exact match / 100, acc otherwise; 0–1)."""
+    return {
+        label: {task: entry["value"] for task, entry in headlines(results).items()}
+        for label, results in results_by_label.items()
+    }
+
+
+def metric_label(entry: Mapping[str, Any]) -> str:
+    """`exact_match / 100` for a scale of 0.01, the metric's name for a scale of 1."""
+    scale = entry["scale"]
+    return entry["metric"] if scale == 1 else f"{entry['metric']} / {round(1 / scale):g}"
 
 
 def comparison_frame(results_by_label: Mapping[str, Results], card: Mapping[str, Mapping[str, float]] = CARD_RESULTS):
@@ -47,13 +51,14 @@ def comparison_frame(results_by_label: Mapping[str, Results], card: Mapping[str,
     """
     import pandas as pd
 
+    entries = {label: headlines(results) for label, results in results_by_label.items()}
     scores = headline_scores(results_by_label)
     tasks = [t for t in CARD_TASKS if any(t in s for s in scores.values())]
     tasks += [t for s in scores.values() for t in s if t not in tasks]
     rows = []
     for task in tasks:
-        metric, _ = CARD_METRICS.get(task, (get_task(task).headline_metric, 1.0))
-        row: dict[str, Any] = {"task": task, "metric": "exact_match / 100" if metric == "exact_match" else metric}
+        entry = next(e[task] for e in entries.values() if task in e)
+        row: dict[str, Any] = {"task": task, "metric": metric_label(entry)}
         for label, values in scores.items():
             row[f"{label} (this run)"] = values.get(task)
         for label in card:
@@ -78,79 +83,6 @@ def results_frame(results_by_label: Mapping[str, Results]):
         return pd.DataFrame()
     frame = pd.DataFrame(rows).set_index(["task", "metric", "label"])["value"]
     return frame.unstack("label").reindex(pd.unique(frame.index.droplevel("label")))
-
-
-def last_input(prompt: str) -> str:
-    """The evaluated document's `### 入力:` text (the last block of the prompt)."""
-    tail = prompt.rsplit("### 入力:\n", 1)[-1]
-    return tail.split("\n\n### 応答:\n", 1)[0]
-
-
-def wrong_answers(eval_dir: str | Path, task: str, n: int = 3):
-    """Up to `n` documents the model got wrong (by doc_id): input, prediction, gold."""
-    import pandas as pd
-
-    spec = get_task(task)
-    path = Path(eval_dir) / samples_file(spec.name)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist; evaluate {spec.name} first")
-    rows = []
-    for sample in read_jsonl(path):
-        if spec.is_generation:
-            if sample["exact_match"] > 0:
-                continue
-            rows.append(
-                {
-                    "doc_id": sample["doc_id"],
-                    "input": last_input(sample["prompt"]),
-                    "prediction": sample["prediction"],
-                    "gold": " | ".join(dict.fromkeys(sample["gold"])),
-                    "f1": round(sample["f1"], 1),
-                }
-            )
-        else:
-            if sample["acc"]:
-                continue
-            choices = sample["choices"]
-            rows.append(
-                {
-                    "doc_id": sample["doc_id"],
-                    "input": last_input(sample["prompt"]),
-                    "prediction": choices[sample["prediction"]],
-                    "gold": choices[sample["gold"]],
-                    "loglikelihoods": ", ".join(
-                        f"{c}: {ll:.2f}" for c, ll in zip(choices, sample["loglikelihoods"], strict=True)
-                    ),
-                }
-            )
-        if len(rows) >= n:
-            break
-    return pd.DataFrame(rows)
-
-
-def inputs_frame(inputs: list[TaskInputs]):
-    """Per task: where the evaluated documents and the shots come from, and whether the prompts are jp-stable's."""
-    import pandas as pd
-
-    rows = []
-    for item in inputs:
-        d = item.detail
-        rows.append(
-            {
-                "task": item.task,
-                "k": item.k,
-                "documents": f"{d['n_evaluated']} of {d['n_validation']}",
-                "validation": d["validation"],
-                "shots from": f"{d['shot_pool']['split']} ({d['shot_pool']['rows']} rows)",
-                "jp-stable prompts": "yes" if item.jp_stable_prompts else "NO (stand-in)",
-                "full v1.1 validation": d["data_checks"]["validation"]["full_v1.1_size"],
-            }
-        )
-    return pd.DataFrame(rows).set_index("task")
-
-
-def stand_in_warnings(inputs: list[TaskInputs]) -> list[str]:
-    return [item.warning for item in inputs if item.warning]
 
 
 def timing_frame(results_by_label: Mapping[str, Results]):

@@ -77,10 +77,6 @@ def expected_layout(task: str, split: Split) -> str:
     return f"{spec.raw_dir}/{RAW_SPLIT_NAMES[split]}-v1.1.json ({_FORMATS[spec.name]})"
 
 
-def has_raw_split(data_dir: str | Path, task: str, split: Split) -> bool:
-    return raw_file(data_dir, task, split).is_file()
-
-
 def load_split(
     task: str,
     split: Split,

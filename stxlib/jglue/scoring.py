@@ -1,117 +1,95 @@
-"""What both scorers share: the request items, truncation rules, stop strings and output clean-up.
+"""One task through the engine: requests from the prompted documents, then samples and metrics.
 
-`specs/jglue-0.3.md` §5–6: a multiple-choice request scores `cont` after `ctx` on the input
-`(ctx + cont)[-(max_length + 1):][:-1]`; generation keeps the last `max_length - 256` prompt tokens, stops at
-"\\n" or EOS, decodes the new tokens with `skip_special_tokens=True` and cuts at the first stop string.
+`specs/jglue-0.3.md` §5–6: a multiple-choice document is one `ChoiceItem` (context and each choice encoded
+separately, no BOS); a JSQuAD document is one greedy `GenerationRequest` of 256 new tokens stopping at "\\n"
+or the EOS string, on the context's ids (the backend keeps the last `max_length - 256` of them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+import time
+from collections.abc import Sequence
+from typing import Any
 
-from stxlib.jglue.lm import EvalLM
-from stxlib.jglue.tasks import JSQUAD_STOP
-
-Progress = Callable[[int], None]
-
-
-@dataclass(frozen=True)
-class ChoiceItem:
-    """One multiple-choice document: the context ids and one continuation per choice."""
-
-    context: tuple[int, ...]
-    continuations: tuple[tuple[int, ...], ...]
+from stxlib.engine import ChoiceItem, GenerationRequest, LocalBackend, is_truncated, progress_bar
+from stxlib.jglue.inputs import TaskInputs
+from stxlib.jglue.metrics import aggregate_multiple_choice, choice_scores, jsquad_corpus, jsquad_scores
+from stxlib.jglue.prompts import PromptedDoc
+from stxlib.jglue.tasks import JSQUAD_STOP, MAX_NEW_TOKENS, get_task
 
 
-class Scorer(Protocol):
-    """A way of running the model over a task's requests (`reference` or the fast `engine`)."""
-
-    name: str
-
-    def loglikelihoods(self, lm: EvalLM, items: Sequence[ChoiceItem], progress: Progress) -> list[list[float]]:
-        """Summed continuation log-likelihood of every choice of every item."""
-        ...
-
-    def generate(self, lm: EvalLM, contexts: Sequence[Sequence[int]], progress: Progress) -> list[str]:
-        """Greedy continuation of every context, cut at the first stop string."""
-        ...
-
-
-def loglikelihood_window(context: Sequence[int], continuation: Sequence[int], max_length: int) -> list[int]:
-    """The model input of one request: `(ctx + cont)[-(max_length + 1):][:-1]` (left truncation)."""
-    if not context:
-        raise ValueError("empty context: every JGLUE prompt has a non-empty context")
-    if not continuation:
-        raise ValueError("empty continuation: a choice must encode to at least one token")
-    if len(continuation) > max_length:
-        raise ValueError(f"a choice of {len(continuation)} tokens does not fit in max_length {max_length}")
-    return (list(context) + list(continuation))[-(max_length + 1) :][:-1]
-
-
-def is_truncated(context: Sequence[int], continuation: Sequence[int], max_length: int) -> bool:
-    return len(context) + len(continuation) > max_length + 1
-
-
-def generation_prompt(context: Sequence[int], lm: EvalLM) -> list[int]:
-    """The last `max_length - max_new_tokens` context tokens (room for the generated answer)."""
-    return list(context)[-(lm.max_length - lm.max_new_tokens) :]
-
-
-def stop_strings(lm: EvalLM) -> list[str]:
-    """`["\\n", eos_token]`: the task's `until` plus the tokenizer's EOS string."""
-    return [*JSQUAD_STOP, lm.eos_token]
-
-
-def finish_generation(lm: EvalLM, new_ids: Sequence[int]) -> str:
-    """Decode with `skip_special_tokens=True`, then cut at the first occurrence of each stop string."""
-    text = lm.decode(list(new_ids))
-    for stop in stop_strings(lm):
-        text = text.split(stop)[0]
-    return text
-
-
-class StopOnStrings:
-    """Per-row stopping criterion: a row is done once its newest tokens decode to text holding a stop string.
-
-    Decoding a short window of the newest tokens is enough: the output is cut at the first stop string
-    afterwards, so stopping one token later than necessary never changes it, and "\\n" is a single byte.
-    """
-
-    WINDOW = 3
-
-    def __init__(self, lm: EvalLM, prompt_length: int, batch_size: int) -> None:
-        self.tokenizer = lm.tokenizer
-        self.stops = stop_strings(lm)
-        self.prompt_length = prompt_length
-        self.done = [False] * batch_size
-
-    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
-        import torch
-
-        generated = input_ids[:, self.prompt_length :]
-        if generated.shape[1]:
-            window = generated[:, -self.WINDOW :].tolist()
-            for row, ids in enumerate(window):
-                if not self.done[row]:
-                    text = self.tokenizer.decode(ids, skip_special_tokens=False)
-                    self.done[row] = any(stop in text for stop in self.stops)
-        return torch.tensor(self.done, dtype=torch.bool, device=input_ids.device)
-
-
-def greedy_generate(lm: EvalLM, input_ids: Any, attention_mask: Any) -> Any:
-    """`model.generate` greedily up to `max_new_tokens` with per-row stop strings; returns the new tokens."""
-    from transformers import StoppingCriteriaList
-
-    prompt_length = input_ids.shape[1]
-    criteria = StoppingCriteriaList([StopOnStrings(lm, prompt_length, input_ids.shape[0])])
-    out = lm.model.generate(
-        input_ids=input_ids,
-        attention_mask=attention_mask,
-        max_new_tokens=lm.max_new_tokens,
-        do_sample=False,
-        stopping_criteria=criteria,
-        pad_token_id=lm.pad_token_id,
+def jsquad_request(backend: LocalBackend, doc: PromptedDoc) -> GenerationRequest:
+    """Greedy, 256 new tokens, stop at `"\\n"` or the tokenizer's EOS string (jp-stable's `until` + EOS)."""
+    return GenerationRequest(
+        prompt_ids=tuple(backend.encode(doc.context)),
+        max_new_tokens=MAX_NEW_TOKENS,
+        stop=(*JSQUAD_STOP, str(backend.tokenizer.eos_token)),
     )
-    return out[:, prompt_length:]
+
+
+def choice_item(backend: LocalBackend, doc: PromptedDoc) -> ChoiceItem:
+    return ChoiceItem(tuple(backend.encode(doc.context)), tuple(tuple(backend.encode(c)) for c in doc.choices))
+
+
+def score_task(backend: LocalBackend, inputs: TaskInputs, *, label: str = "") -> tuple[dict, list[dict], dict]:
+    """Run the model over a task: (metrics, samples in doc_id order, run detail)."""
+    docs = inputs.docs
+    spec = get_task(inputs.task)
+    start = time.perf_counter()
+    with progress_bar(len(docs), f"{label + ' ' if label else ''}{spec.short}") as bar:
+        if spec.is_generation:
+            generations = backend.generate([jsquad_request(backend, d) for d in docs], bar.update)
+            truncated = sum(bool(g.meta.get("truncated")) for g in generations)
+            metrics, samples = generation_results(docs, [g.text for g in generations])
+        else:
+            items = [choice_item(backend, d) for d in docs]
+            truncated = sum(is_truncated(i.context, c, backend.max_length) for i in items for c in i.continuations)
+            metrics, samples = choice_results(docs, backend.loglikelihoods(items, bar.update))
+    seconds = time.perf_counter() - start
+    detail = {
+        "seconds": round(seconds, 3),
+        "docs_per_second": round(len(docs) / seconds, 3) if seconds > 0 else None,
+        "truncated_requests": int(truncated),
+    }
+    return metrics, sorted(samples, key=lambda s: s["doc_id"]), detail
+
+
+def generation_results(docs: Sequence[PromptedDoc], predictions: Sequence[str]) -> tuple[dict, list[dict[str, Any]]]:
+    golds = [list(d.gold) for d in docs]  # type: ignore[arg-type]
+    samples = []
+    for doc, prediction, gold in zip(docs, predictions, golds, strict=True):
+        em, f1 = jsquad_scores(prediction, gold)
+        samples.append(
+            {
+                "doc_id": doc.doc_id,
+                "position": doc.position,
+                "prompt": doc.context,
+                "prediction": prediction,
+                "gold": gold,
+                "exact_match": 100 * em,
+                "f1": 100.0 * f1,
+            }
+        )
+    return jsquad_corpus(predictions, golds), samples
+
+
+def choice_results(docs: Sequence[PromptedDoc], lls: Sequence[Sequence[float]]) -> tuple[dict, list[dict[str, Any]]]:
+    samples = []
+    for doc, doc_lls in zip(docs, lls, strict=True):
+        gold = int(doc.gold)  # type: ignore[arg-type]
+        scores = choice_scores(doc_lls, doc.choices, gold)
+        samples.append(
+            {
+                "doc_id": doc.doc_id,
+                "position": doc.position,
+                "prompt": doc.context,
+                "choices": list(doc.choices),
+                "loglikelihoods": [float(x) for x in doc_lls],
+                "prediction": scores["prediction"],
+                "gold": gold,
+                "acc": scores["acc"],
+                "acc_norm": scores["acc_norm"],
+            }
+        )
+    metrics = aggregate_multiple_choice([s["acc"] for s in samples], [s["acc_norm"] for s in samples])
+    return metrics, samples

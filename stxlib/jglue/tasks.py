@@ -118,11 +118,11 @@ class JGlueTask:
     raw_dir: str
     kind: Literal["generate", "multiple_choice"]
     default_fewshot: int
-    headline_metric: str
+    headline_metric: str  # the leaderboard's metric: exact_match for JSQuAD, acc for the others
+    headline_scale: float  # results.json value x scale = the card's number (JSQuAD EM/100: 0.01)
     instruction: Callable[[Row], str]
     input_text: Callable[[Row], str]
     choices: Callable[[Row], list[str]] | None = None
-    answers: Callable[[Row], list[str]] | None = None
 
     @property
     def is_generation(self) -> bool:
@@ -147,6 +147,12 @@ class JGlueTask:
             raise TypeError(f"{self.name} is a multiple-choice task; use gold_index")
         return _jsquad_gold(row)
 
+    def headline(self, metrics: dict[str, Any]) -> dict[str, Any]:
+        """`{"metric", "scale", "value"}`: the card's number for this task from its results.json metrics."""
+        value = metrics.get(self.headline_metric)
+        scaled = None if value is None else value * self.headline_scale
+        return {"metric": self.headline_metric, "scale": self.headline_scale, "value": scaled}
+
 
 TASKS: dict[str, JGlueTask] = {
     t.name: t
@@ -159,9 +165,9 @@ TASKS: dict[str, JGlueTask] = {
             kind="generate",
             default_fewshot=2,
             headline_metric="exact_match",
+            headline_scale=0.01,
             instruction=_jsquad_instruction,
             input_text=_jsquad_input,
-            answers=_jsquad_gold,
         ),
         JGlueTask(
             name="jcommonsenseqa-1.1-0.3",
@@ -171,6 +177,7 @@ TASKS: dict[str, JGlueTask] = {
             kind="multiple_choice",
             default_fewshot=3,
             headline_metric="acc",
+            headline_scale=1.0,
             instruction=_jcqa_instruction,
             input_text=_jcqa_input,
             choices=_jcqa_choices,
@@ -183,6 +190,7 @@ TASKS: dict[str, JGlueTask] = {
             kind="multiple_choice",
             default_fewshot=3,
             headline_metric="acc",
+            headline_scale=1.0,
             instruction=_jnli_instruction,
             input_text=_jnli_input,
             choices=_jnli_choices,
@@ -195,6 +203,7 @@ TASKS: dict[str, JGlueTask] = {
             kind="multiple_choice",
             default_fewshot=3,
             headline_metric="acc",
+            headline_scale=1.0,
             instruction=_marc_instruction,
             input_text=_marc_input,
             choices=_marc_choices,
@@ -203,7 +212,6 @@ TASKS: dict[str, JGlueTask] = {
 }
 TASK_NAMES: tuple[str, ...] = tuple(TASKS)
 SHORT_NAMES: dict[str, str] = {t.short: t.name for t in TASKS.values()}
-DEFAULT_FEWSHOT: tuple[int, ...] = tuple(t.default_fewshot for t in TASKS.values())
 
 
 def resolve_task_name(name: str) -> str:

@@ -1,4 +1,4 @@
-"""Progress bars for documents done per task: lively in a terminal, a line every 30 s under papermill."""
+"""Progress bars for engine work: lively in a terminal, a line every 30 s under papermill or CI."""
 
 from __future__ import annotations
 
@@ -11,15 +11,16 @@ def interactive() -> bool:
     return sys.stderr.isatty() and not os.environ.get("PAPERMILL_EXECUTION")
 
 
-def document_bar(total: int, desc: str, *, disable: bool = False) -> Any:
-    """A tqdm bar counting documents; under papermill/CI (no TTY) it refreshes at most every 30 s."""
+def progress_bar(total: int, desc: str, *, unit: str = "doc", disable: bool = False) -> Any:
+    """A tqdm bar (a context manager; pass its `update` as the engine's `progress`); without a TTY it
+    refreshes at most every 30 s."""
     from tqdm import tqdm
 
     fast = interactive()
     return tqdm(
         total=total,
         desc=desc,
-        unit="doc",
+        unit=unit,
         mininterval=0.5 if fast else 30.0,
         maxinterval=10.0 if fast else 60.0,
         disable=disable,

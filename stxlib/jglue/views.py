@@ -1,0 +1,137 @@
+"""What notebook 03 shows besides the results tables: the models, the data and prompts, wrong answers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from stxlib.io import read_jsonl
+from stxlib.jglue.inputs import TaskInputs
+from stxlib.jglue.model import ModelSpec
+from stxlib.jglue.results import samples_file
+from stxlib.jglue.tasks import get_task
+
+
+def models_frame(specs: Sequence[ModelSpec]):
+    """One row per model to evaluate: what is loaded, with which adapter, dtype and quantisation."""
+    import pandas as pd
+
+    rows = [
+        {
+            "label": s.label,
+            "model": s.local.model,
+            "adapter": s.local.adapter or "",
+            "dtype": s.local.dtype,
+            "4-bit": s.local.quantization is not None,
+        }
+        for s in specs
+    ]
+    return pd.DataFrame(rows).set_index("label")
+
+
+def inputs_frame(inputs: Sequence[TaskInputs]):
+    """Per task: where the evaluated documents and the shots come from, and whether the prompts are jp-stable's."""
+    import pandas as pd
+
+    rows = []
+    for item in inputs:
+        d = item.detail
+        rows.append(
+            {
+                "task": item.task,
+                "k": item.k,
+                "documents": f"{d['n_evaluated']} of {d['n_validation']}",
+                "validation": d["validation"],
+                "shots from": f"{d['shot_pool']['split']} ({d['shot_pool']['rows']} rows)",
+                "jp-stable prompts": "yes" if item.jp_stable_prompts else "NO (stand-in)",
+                "full v1.1 validation": d["data_checks"]["validation"]["full_v1.1_size"],
+            }
+        )
+    return pd.DataFrame(rows).set_index("task")
+
+
+def stand_in_warnings(inputs: Sequence[TaskInputs]) -> list[str]:
+    return [item.warning for item in inputs if item.warning]
+
+
+def stand_in_banner(inputs: Sequence[TaskInputs]) -> str:
+    """Markdown warning that some prompts are not jp-stable's ("" when all are)."""
+    warnings = stand_in_warnings(inputs)
+    if not warnings:
+        return ""
+    return "### ⚠️ NOT the exact jp-stable prompts\n\n" + "\n".join(f"- {w}" for w in warnings)
+
+
+def first_prompts(inputs: Sequence[TaskInputs]) -> str:
+    """The first evaluated prompt of each task with its gold answer, as one printable text."""
+    parts = []
+    for item in inputs:
+        if item.docs:
+            doc = item.docs[0]
+            parts.append(f"=== {item.task}  doc_id={doc.doc_id}  gold={doc.gold_text()!r}\n{doc.context}\n")
+    return "\n".join(parts)
+
+
+def last_input(prompt: str) -> str:
+    """The evaluated document's `### 入力:` text (the last block of the prompt)."""
+    tail = prompt.rsplit("### 入力:\n", 1)[-1]
+    return tail.split("\n\n### 応答:\n", 1)[0]
+
+
+def wrong_answers(eval_dir: str | Path, task: str, n: int = 3):
+    """Up to `n` documents the model got wrong (by doc_id): input, prediction, gold."""
+    import pandas as pd
+
+    spec = get_task(task)
+    path = Path(eval_dir) / samples_file(spec.name)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist; evaluate {spec.name} first")
+    rows = []
+    for sample in read_jsonl(path):
+        if spec.is_generation:
+            if sample["exact_match"] > 0:
+                continue
+            rows.append(
+                {
+                    "doc_id": sample["doc_id"],
+                    "input": last_input(sample["prompt"]),
+                    "prediction": sample["prediction"],
+                    "gold": " | ".join(dict.fromkeys(sample["gold"])),
+                    "f1": round(sample["f1"], 1),
+                }
+            )
+        else:
+            if sample["acc"]:
+                continue
+            choices = sample["choices"]
+            rows.append(
+                {
+                    "doc_id": sample["doc_id"],
+                    "input": last_input(sample["prompt"]),
+                    "prediction": choices[sample["prediction"]],
+                    "gold": choices[sample["gold"]],
+                    "loglikelihoods": ", ".join(
+                        f"{c}: {ll:.2f}" for c, ll in zip(choices, sample["loglikelihoods"], strict=True)
+                    ),
+                }
+            )
+        if len(rows) >= n:
+            break
+    return pd.DataFrame(rows)
+
+
+def wrong_answers_frame(eval_root: str | Path, labels: Sequence[str], tasks: Sequence[str], n: int = 3):
+    """`wrong_answers` of every model and task in one table, indexed by (label, task, doc_id)."""
+    import pandas as pd
+
+    frames = []
+    for label in labels:
+        for task in tasks:
+            frame = wrong_answers(Path(eval_root) / label, task, n)
+            if not frame.empty:
+                frames.append(frame.assign(label=label, task=get_task(task).name))
+    if not frames:
+        return pd.DataFrame(columns=["label", "task", "doc_id", "input", "prediction", "gold"]).set_index(
+            ["label", "task", "doc_id"]
+        )
+    return pd.concat(frames, ignore_index=True).set_index(["label", "task", "doc_id"])
