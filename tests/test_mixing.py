@@ -8,7 +8,7 @@ import pytest
 from conftest import SMOKE
 
 from stxlib.config import load_params
-from stxlib.data import MixError, build_mix, load_all, run_data_stage
+from stxlib.data import MixError, build_mix, load_all, run_stage
 from stxlib.io import read_json, read_jsonl
 from stxlib.paths import RunPaths
 
@@ -84,9 +84,9 @@ def files_of(run: Path) -> dict[str, bytes]:
 
 def test_same_seed_gives_byte_identical_files(tmp_path: Path) -> None:
     a, b, c = (RunPaths(tmp_path / x) for x in "abc")
-    run_data_stage(load_params(SMOKE), a)
-    run_data_stage(load_params(SMOKE), b)
-    run_data_stage(load_params(SMOKE, ["run.seed=7"]), c)
+    run_stage(load_params(SMOKE), a)
+    run_stage(load_params(SMOKE), b)
+    run_stage(load_params(SMOKE, ["run.seed=7"]), c)
     assert files_of(a.root) == files_of(b.root)
     assert files_of(a.root)["train.jsonl"] != files_of(c.root)["train.jsonl"]
     assert read_jsonl(a.train_file) != read_jsonl(c.train_file)
@@ -95,7 +95,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path: Path) -> None:
 def test_mix_stats_content(tmp_path: Path) -> None:
     paths = RunPaths(tmp_path / "run")
     cfg = load_params(SMOKE, ["data.source_max_len=64", "data.target_max_len=8"])
-    _, stats = run_data_stage(cfg, paths)
+    stats = run_stage(cfg, paths).stats
     assert read_json(paths.mix_stats) == stats
     assert stats["totals"] == {"train": 120, "validation": 24, "discarded": 0}
     train = stats["lengths"]["train"]

@@ -1,19 +1,22 @@
-"""Stage 1: data mixing."""
+"""Stage 1: data mixing. `run_stage(config, paths)` is what `stx mix` and notebook 01 call."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from stxlib.config import StxConfig
 from stxlib.data.mixing import MixError, MixResult, build_mix, load_all
 from stxlib.data.sources import DataSourceError, SourceRows, load_source, read_records
-from stxlib.data.stats import mix_stats
+from stxlib.data.stats import mix_lengths, mix_stats
 from stxlib.data.templates import TemplateError, get_field, render_template, to_example
 from stxlib.io import write_json, write_jsonl
 from stxlib.paths import RunPaths
 
 __all__ = [
     "DataSourceError",
+    "DataStageResult",
     "MixError",
     "MixResult",
     "SourceRows",
@@ -26,6 +29,7 @@ __all__ = [
     "read_records",
     "render_template",
     "run_data_stage",
+    "run_stage",
     "to_example",
     "write_mix",
 ]
@@ -46,10 +50,37 @@ def write_mix(mix: MixResult, stats: dict[str, Any], paths: RunPaths) -> None:
     write_json(paths.mix_stats, stats)
 
 
-def run_data_stage(config: StxConfig, paths: RunPaths) -> tuple[MixResult, dict[str, Any]]:
-    """Load, mix, measure and write. Returns the mix and its statistics."""
+@dataclass
+class DataStageResult:
+    """What the data stage wrote: the mix, its statistics (= `data/mix_stats.json`) and its chart."""
+
+    mix: MixResult
+    stats: dict[str, Any]
+    figures: list[Path]  # plots/data_mix.png, plots/data_mix.svg
+    paths: RunPaths
+
+    @property
+    def png(self) -> Path:
+        return self.figures[0]
+
+    def summary(self) -> str:
+        totals = self.stats["totals"]
+        return f"wrote {totals['train']} train / {totals['validation']} validation rows to {self.paths.data_dir}"
+
+
+def run_stage(config: StxConfig, paths: RunPaths) -> DataStageResult:
+    """Load, mix and measure (every row tokenised once, as the training collator counts it), draw the
+    chart into `plots/`, then write the rows and `mix_stats.json` (last: it marks the stage complete)."""
     mix = build_mix(config.data, config.run.seed)
     tokenizer = collator_tokenizer(config)
-    stats = mix_stats(mix, tokenizer, config.model.tokenizer_name, config.run.seed, config.data)
+    lengths = mix_lengths(mix, tokenizer)
+    stats = mix_stats(mix, lengths, config.model.tokenizer_name, config.run.seed, config.data)
+    from stxlib.data.figures import draw_data_mix  # matplotlib: loaded only when the stage runs
+
+    figures = draw_data_mix(mix, lengths, stats, config.run.name, paths)
     write_mix(mix, stats, paths)
-    return mix, stats
+    return DataStageResult(mix, stats, figures, paths)
+
+
+#: The name tests and benchmarks of other stages use to prepare a run's data.
+run_data_stage = run_stage

@@ -25,7 +25,10 @@ def summarize(values: Sequence[int]) -> dict[str, float]:
     }
 
 
-def token_lengths(rows: Sequence[dict[str, str]], tokenizer) -> tuple[list[int], list[int]]:
+Lengths = tuple[list[int], list[int]]  # per-row token counts of `bos + input` and `output + eos`, in row order
+
+
+def token_lengths(rows: Sequence[dict[str, str]], tokenizer) -> Lengths:
     """Token counts of `bos + input` and `output + eos`, tokenised separately without special
     tokens and without truncation, exactly as the qlora collator builds them."""
     if not rows:
@@ -34,17 +37,33 @@ def token_lengths(rows: Sequence[dict[str, str]], tokenizer) -> tuple[list[int],
     return [len(x) for x in src], [len(x) for x in tgt]
 
 
-def split_stats(
-    rows: Sequence[dict[str, str]], tokenizer, source_max_len: int, target_max_len: int
-) -> dict[str, dict[str, Any]]:
-    """Per source (and `all`): character and token length summaries and truncated fractions.
-    Every row is tokenised once; the per-source figures are slices of the same lengths."""
-    src_all, tgt_all = token_lengths(rows, tokenizer)
+def mix_lengths(mix: MixResult, tokenizer) -> dict[str, Lengths]:
+    """Every row of the mix tokenised once: split name -> its rows' token lengths."""
+    return {"train": token_lengths(mix.train, tokenizer), "validation": token_lengths(mix.validation, tokenizer)}
+
+
+def source_rows(rows: Sequence[dict[str, str]]) -> dict[str, list[int]]:
+    """Source name -> the indexes of its rows, sources in name order."""
     by_source: dict[str, list[int]] = {}
     for index, row in enumerate(rows):
         by_source.setdefault(row["source"], []).append(index)
+    return dict(sorted(by_source.items()))
+
+
+def lengths_by_source(rows: Sequence[dict[str, str]], lengths: Lengths) -> dict[str, Lengths]:
+    """The split's token lengths sliced per source (sources in name order)."""
+    src, tgt = lengths
+    return {name: ([src[i] for i in idx], [tgt[i] for i in idx]) for name, idx in source_rows(rows).items()}
+
+
+def split_stats(
+    rows: Sequence[dict[str, str]], lengths: Lengths, source_max_len: int, target_max_len: int
+) -> dict[str, dict[str, Any]]:
+    """Per source (and `all`): character and token length summaries and truncated fractions, from the
+    rows and their token `lengths` (`token_lengths`)."""
+    src_all, tgt_all = lengths
     out: dict[str, dict[str, Any]] = {}
-    for name, indices in [*sorted(by_source.items()), ("all", list(range(len(rows))))]:
+    for name, indices in [*source_rows(rows).items(), ("all", list(range(len(rows))))]:
         group = [rows[i] for i in indices]
         src_tokens = [src_all[i] for i in indices]
         tgt_tokens = [tgt_all[i] for i in indices]
@@ -61,8 +80,8 @@ def split_stats(
     return out
 
 
-def mix_stats(mix: MixResult, tokenizer, tokenizer_name: str, seed: int, data) -> dict[str, Any]:
-    """Everything `data/mix_stats.json` records."""
+def mix_stats(mix: MixResult, lengths: dict[str, Lengths], tokenizer_name: str, seed: int, data) -> dict[str, Any]:
+    """Everything `data/mix_stats.json` records; `lengths` from `mix_lengths`."""
     return {
         "split_option": data.split,
         "seed": seed,
@@ -74,7 +93,7 @@ def mix_stats(mix: MixResult, tokenizer, tokenizer_name: str, seed: int, data) -
         "totals": {"train": len(mix.train), "validation": len(mix.validation), "discarded": mix.discarded},
         "sources": mix.counts,
         "lengths": {
-            "train": split_stats(mix.train, tokenizer, data.source_max_len, data.target_max_len),
-            "validation": split_stats(mix.validation, tokenizer, data.source_max_len, data.target_max_len),
+            split: split_stats(rows, lengths[split], data.source_max_len, data.target_max_len)
+            for split, rows in (("train", mix.train), ("validation", mix.validation))
         },
     }

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from stxlib.data.stats import token_lengths
 from stxlib.plots.style import color_for
 
+#: source name -> (source token lengths, target token lengths) of its rows
+SourceLengths = Mapping[str, tuple[Sequence[int], Sequence[int]]]
 
-def plot_data_mix(rows: Sequence[dict[str, str]], tokenizer, stats: dict[str, Any], run_name: str) -> plt.Figure:
-    """Three panels: rows per source and split; source tokens; target tokens (train split)."""
+
+def plot_data_mix(stats: Mapping[str, Any], lengths: SourceLengths, run_name: str) -> plt.Figure:
+    """Three panels: rows per source and split (from `stats`, the content of `mix_stats.json`); source
+    tokens; target tokens, as histograms of the train split's per-row `lengths` (in legend order)."""
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
     _counts_panel(axes[0], stats)
-    by_source: dict[str, list[dict[str, str]]] = {}
-    for row in rows:
-        by_source.setdefault(row["source"], []).append(row)
-    lengths = {name: token_lengths(group, tokenizer) for name, group in sorted(by_source.items())}
     for ax, which, limit, label in (
         (axes[1], 0, stats["source_max_len"], "source (bos + input)"),
         (axes[2], 1, stats["target_max_len"], "target (output + eos)"),
@@ -41,7 +40,7 @@ def plot_data_mix(rows: Sequence[dict[str, str]], tokenizer, stats: dict[str, An
     return fig
 
 
-def _counts_panel(ax: plt.Axes, stats: dict[str, Any]) -> None:
+def _counts_panel(ax: plt.Axes, stats: Mapping[str, Any]) -> None:
     names = list(stats["sources"])
     train = [stats["sources"][n]["train"] for n in names]
     val = [stats["sources"][n]["validation"] for n in names]
@@ -57,7 +56,7 @@ def _counts_panel(ax: plt.Axes, stats: dict[str, Any]) -> None:
     ax.legend()
 
 
-def plot_data_mix_summary(stats: dict[str, Any], run_name: str) -> plt.Figure:
+def plot_data_mix_summary(stats: Mapping[str, Any], run_name: str) -> plt.Figure:
     """The data-mix chart from `mix_stats.json` alone (no tokenizer, no rows): rows per source and
     split, then the train split's token lengths per source as median bars with p95 and max marks."""
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))

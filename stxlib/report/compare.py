@@ -16,19 +16,12 @@ from stxlib.io import atomic_write_text
 from stxlib.plots.jglue import short_task
 from stxlib.plots.loss_curves import parse_log_history, plot_loss_overlay
 from stxlib.report import html as h
-from stxlib.report.artifacts import RunArtifacts, RunFolderError, load_run
+from stxlib.report.artifacts import RunArtifacts, RunFolderError
+from stxlib.report.cells import DASH, Cell, Table, fmt
+from stxlib.report.load import load_run
 from stxlib.report.params_diff import differing_params
-from stxlib.report.tables import (
-    DASH,
-    Cell,
-    Table,
-    best_checkpoint,
-    card_scores,
-    eval_tasks,
-    fmt,
-    headline_metric_name,
-    run_scores,
-)
+from stxlib.report.sections.eval import card_scores, eval_tasks, headline_metric_name, results, run_scores
+from stxlib.report.sections.train import best_checkpoint, log_history
 
 COMPARE_NAME = "compare.html"  # also in stxlib.cli.report_cmd (kept import-light)
 
@@ -110,7 +103,7 @@ def summary_table(runs: Sequence[RunArtifacts], labels: Sequence[str], page_dir:
     rows.append(["best validation loss", *[fmt(b[1], 4) for b in best]])
     last = []
     for run in runs:
-        curves = parse_log_history(run.log_history or [])
+        curves = parse_log_history(log_history(run) or [])
         last.append(fmt(curves.train_loss[-1], 4) if curves.train_loss else DASH)
     rows.append(["last training loss", *last])
     return Table(["", *labels], rows)
@@ -131,14 +124,14 @@ def jglue_compare_table(runs: Sequence[RunArtifacts], labels: Sequence[str]) -> 
     models: list[str] = []
     for run in runs:
         tasks += [t for t in eval_tasks(run) if t not in tasks]
-        models += [m for m in run.eval_labels if m not in models]
+        models += [m for m in results(run) if m not in models]
     scores = [run_scores(run, tasks) for run in runs]
     card = card_scores()
     rows: list[list[Cell | str]] = []
     for task in tasks:
         for model in models:
             values = [s.get(model, {}).get(task) for s in scores]
-            row: list[Cell | str] = [short_task(task), model, headline_metric_name(task)]
+            row: list[Cell | str] = [short_task(task), model, headline_metric_name(runs, task)]
             row += [Cell(fmt(v, 3), "" if v is not None else "muted") for v in values]
             row.append(Cell(fmt(card.get(model, {}).get(task), 3)))
             rows.append(row)
@@ -167,7 +160,7 @@ def _value(value: object) -> str:
 
 
 def _overlay(runs: Sequence[RunArtifacts], labels: Sequence[str]) -> str:
-    histories = {label: run.log_history or [] for label, run in zip(labels, runs, strict=True)}
+    histories = {label: log_history(run) or [] for label, run in zip(labels, runs, strict=True)}
     fig = plot_loss_overlay(histories, title="Loss curves — " + ", ".join(labels))
     buffer = io.BytesIO()
     try:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import quote
 
-from stxlib.report.tables import Cell, Table
+from stxlib.report.cells import Cell, Table
 
 CSS = """
 body { font-family: -apple-system, "Segoe UI", "Hiragino Sans", "Noto Sans JP", sans-serif; margin: 0 auto;
@@ -79,6 +79,11 @@ def figure(path: Path, caption: str, alt: str, links: Iterable[tuple[str, str]] 
         f'<figure><img src="{image_data_uri(path)}" alt="{esc(alt)}">'
         f"<figcaption>{esc(caption)}{' — ' + extra if extra else ''}</figcaption></figure>"
     )
+
+
+def details(summary: str, body: str) -> str:
+    """A collapsed block: `summary` shown, `body` (HTML) on click."""
+    return f"<details><summary>{esc(summary)}</summary>\n{body}\n</details>"
 
 
 def paragraph(text: str, cls: str = "") -> str:

@@ -1,4 +1,4 @@
-"""Tables the data-mixing notebook shows."""
+"""Tables the data-mixing notebook shows (pandas): the notebook only calls these and displays them."""
 
 from __future__ import annotations
 
@@ -6,6 +6,30 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
+
+from stxlib.config import DataSection
+
+
+def templates_frame(data: DataSection) -> pd.DataFrame:
+    """One row per enabled source: its prompt template (repr, so the full-width colon and newlines show),
+    the field that becomes the output, and where its rows come from."""
+    return pd.DataFrame(
+        [
+            {
+                "source": name,
+                "template": repr(s.template),
+                "output field": s.target,
+                "origin": s.train_files or s.hub_id,
+            }
+            for name, s in data.enabled_sources.items()
+        ]
+    )
+
+
+def examples_table(rows: Sequence[dict[str, str]], per_source: int = 2, max_chars: int = 300) -> Any:
+    """`examples_frame` styled for a notebook: text wrapped and left-aligned, nothing cut by pandas."""
+    frame = examples_frame(rows, per_source, max_chars)
+    return frame.style.set_properties(**{"white-space": "pre-wrap", "text-align": "left"})
 
 
 def examples_frame(rows: Sequence[dict[str, str]], per_source: int = 2, max_chars: int = 300) -> pd.DataFrame:
