@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SMOKE
+from test_plots_loss_curves import assert_svg, png_size
 
 from stxlib.config import load_params
 from stxlib.data import MixError, build_mix, load_all, run_stage
@@ -95,8 +96,13 @@ def test_same_seed_gives_byte_identical_files(tmp_path: Path) -> None:
 def test_mix_stats_content(tmp_path: Path) -> None:
     paths = RunPaths(tmp_path / "run")
     cfg = load_params(SMOKE, ["data.source_max_len=64", "data.target_max_len=8"])
-    stats = run_stage(cfg, paths).stats
+    result = run_stage(cfg, paths)
+    stats = result.stats
     assert read_json(paths.mix_stats) == stats
+    # the stage draws its own chart (the report embeds it and never re-tokenises)
+    assert result.figures == [paths.plots / "data_mix.png", paths.plots / "data_mix.svg"]
+    assert png_size(result.png)[0] > 1500
+    assert_svg(paths.plots / "data_mix.svg")
     assert stats["totals"] == {"train": 120, "validation": 24, "discarded": 0}
     train = stats["lengths"]["train"]
     assert set(train) == {"snow", "tydiqa", "xlsum", "all"}

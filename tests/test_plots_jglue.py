@@ -1,4 +1,4 @@
-"""JGLUE comparison chart and the data-mix summary chart."""
+"""JGLUE comparison chart."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from matplotlib.patches import Rectangle
 from test_plots_loss_curves import assert_svg, png_size
-from test_report_synthetic import mix_stats
 
-from stxlib.plots.data_mix import plot_data_mix_summary
 from stxlib.plots.jglue import plot_jglue_comparison, short_task
 from stxlib.plots.style import save_figure
 from stxlib.published import CARD_MODEL_NAMES, CARD_RESULTS, CARD_TASKS
@@ -64,18 +62,3 @@ def test_jglue_chart_without_card_or_results() -> None:
     fig = plot_jglue_comparison({}, "run")
     assert [t.get_text() for t in fig.axes[0].texts] == ["no JGLUE results"]
     plt.close(fig)
-
-
-def test_data_mix_summary_from_stats_only(tmp_path: Path) -> None:
-    stats = mix_stats(samples=4389, eval_size=1024)
-    fig = plot_data_mix_summary(stats, "openorca_stx")
-    counts, source, target = fig.axes[:3]
-    assert sorted(b.get_height() for b in bars(counts))[-3:] == [4389, 4389, 4389]
-    medians = [b.get_width() for b in bars(source)]
-    assert medians == [stats["lengths"]["train"][n]["source_tokens"]["median"] for n in ("snow", "tydiqa", "xlsum")]
-    assert source.get_xlim()[1] >= 1024 and target.get_xlim()[1] >= 256  # the max-length lines are visible
-    assert "openorca_stx" in fig._suptitle.get_text()
-    png, svg = save_figure(fig, tmp_path / "data_mix")
-    plt.close(fig)
-    assert png_size(png)[0] > 1500
-    assert_svg(svg)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import run_stx
-from test_report_page import FAST, check_self_contained
+from test_report_page import check_self_contained
 from test_report_synthetic import make_run
 
 from stxlib.report.params_diff import ABSENT, differing_params, flatten_params
 
 
 def test_stx_report_rebuilds_from_artifacts_without_running_stages(tmp_path: Path) -> None:
-    paths = make_run(tmp_path, overrides=FAST)
+    paths = make_run(tmp_path)
     before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in paths.root.iterdir() if p.is_file()}
     result = run_stx("report", str(paths.root), timeout=120)
     assert result.returncode == 0, result.stderr
@@ -26,7 +26,7 @@ def test_stx_report_rebuilds_from_artifacts_without_running_stages(tmp_path: Pat
 
 
 def test_stx_report_names_a_corrupt_artifact(tmp_path: Path) -> None:
-    paths = make_run(tmp_path, overrides=FAST)
+    paths = make_run(tmp_path)
     (paths.eval_dir("finetuned") / "results.json").write_text('{"results": {"jnli-1.1-0.3": ')
     result = run_stx("report", str(paths.root), timeout=120)
     assert result.returncode == 1
@@ -43,8 +43,8 @@ def test_stx_report_on_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
 
 
 def test_stx_compare_overlays_runs_and_lists_differing_params(tmp_path: Path) -> None:
-    first = make_run(tmp_path, "stx_r8", overrides=[*FAST, "lora.r=8", "train.learning_rate=2.0e-4"], best_at=300)
-    second = make_run(tmp_path, "stx_r64", overrides=[*FAST, "lora.r=64", "train.learning_rate=1.0e-4"], best_at=450)
+    first = make_run(tmp_path, "stx_r8", overrides=["lora.r=8", "train.learning_rate=2.0e-4"], best_at=300)
+    second = make_run(tmp_path, "stx_r64", overrides=["lora.r=64", "train.learning_rate=1.0e-4"], best_at=450)
     assert run_stx("report", str(first.root), timeout=120).returncode == 0
     result = run_stx("compare", str(first.root), str(second.root), timeout=120)
     assert result.returncode == 0, result.stderr

@@ -6,19 +6,22 @@ from __future__ import annotations
 import base64
 import json
 import os
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+import yaml
 from test_plots_loss_curves import png_size
 from test_report_synthetic import BASE_RESULTS, FINETUNED_RESULTS, make_run
 
+from stxlib.config import load_params
+from stxlib.plots.data_mix import plot_data_mix
+from stxlib.plots.style import save_figure
 from stxlib.published import CARD_RESULTS
-from stxlib.report import ReportIncompleteError, RunFolderError, build_report, load_run
-
-# Tokenising the rows for the data-mix histograms is tested once; elsewhere the stats summary is enough.
-FAST = ["report.data_mix_histograms=false"]
+from stxlib.report import ReportIncompleteError, RunFolderError, build_report, load_run, render_report, run_stage
 
 
 class PageLinks(HTMLParser):
@@ -60,7 +63,7 @@ def pct(value: float) -> str:
 
 
 def test_full_run_report_has_headline_numbers_deltas_card_and_images(tmp_path: Path) -> None:
-    paths = make_run(tmp_path, overrides=FAST)
+    paths = make_run(tmp_path)
     report = build_report(paths.root)
     assert report.path == paths.report and report.issues == []  # a complete run has no issues
     text = paths.report.read_text(encoding="utf-8")
@@ -85,25 +88,101 @@ def test_full_run_report_has_headline_numbers_deltas_card_and_images(tmp_path: P
         "loss_curves_small.png",
         "jglue_comparison.png",
         "jglue_comparison.svg",
-        "data_mix.png",
-        "data_mix.svg",
+        "data_mix_summary.png",  # the data stage's own chart is not in this folder: summarised from mix_stats
+        "data_mix_summary.svg",
     ):
         assert (paths.plots / name).is_file(), name
+    assert not (paths.plots / "data_mix.png").exists()  # stage 1's file: the report never writes it
+    # one section per stage of the run, in registry order, between the overview and the environment
+    order = ["<h2>Stages", "<h2>Key params", "<h2>Data mix", "<h2>Training", "<h2>JGLUE", "<h2>Environment"]
+    assert [text.index(heading) for heading in order] == sorted(text.index(heading) for heading in order)
     assert png_size(paths.plots / "loss_curves.png")[0] > png_size(paths.plots / "loss_curves_small.png")[0]
     umask = os.umask(0)
     os.umask(umask)
     assert paths.report.stat().st_mode & 0o777 == 0o666 & ~umask  # readable by a web server like any file
 
 
-def test_data_mix_histograms_use_the_rows_and_the_tokenizer(tmp_path: Path, tiny_model_dir: Path) -> None:
+def embedded_images(page: Path) -> list[bytes]:
+    return [base64.b64decode(src.split(",", 1)[1]) for src in check_self_contained(page).srcs]
+
+
+def test_report_embeds_the_data_stages_chart_as_it_was_drawn(tmp_path: Path) -> None:
+    paths = make_run(tmp_path, stages=("data",))
+    stats = json.loads(paths.mix_stats.read_text())
+    lengths = {name: ([10, 20, 30], [5, 6, 7]) for name in stats["sources"]}
+    chart, _ = save_figure(plot_data_mix(stats, lengths, "openorca_stx"), paths.plots / "data_mix")
+    before = (chart.stat().st_mtime_ns, chart.read_bytes())
+    report = build_report(paths.root)
+    assert report.plots["data_mix"].png == chart and report.plots["data_mix"].note == ""
+    assert chart.read_bytes() in embedded_images(paths.report)  # the stage's PNG, byte for byte
+    assert (chart.stat().st_mtime_ns, chart.read_bytes()) == before  # not redrawn
+    assert not (paths.plots / "data_mix_summary.png").exists()
+    assert 'href="plots/data_mix.svg"' in paths.report.read_text(encoding="utf-8")
+
+
+def test_without_the_stages_chart_the_data_mix_is_summarised_from_mix_stats(tmp_path: Path) -> None:
     paths = make_run(tmp_path, stages=("data",))
     report = build_report(paths.root)
-    assert report.plots["data_mix"].note == ""  # histograms drawn, no fallback
-    assert "token-length summary" not in paths.report.read_text(encoding="utf-8")
+    plot = report.plots["data_mix"]
+    assert plot.png == paths.plots / "data_mix_summary.png" and "plots/data_mix.png" in plot.note
+    assert plot.png.read_bytes() in embedded_images(paths.report)
+    assert "token-length summary from mix_stats.json" in paths.report.read_text(encoding="utf-8")
+
+
+def test_headline_numbers_are_read_from_results_json(tmp_path: Path) -> None:
+    """The page shows what the eval stage recorded as the headline, not a rule of its own."""
+    paths = make_run(tmp_path)
+    file = paths.eval_dir("base") / "results.json"
+    data = json.loads(file.read_text())
+    data["headline"]["jnli-1.1-0.3"] = {"metric": "acc_norm", "scale": 1.0, "value": 0.4321}
+    file.write_text(json.dumps(data))
+    text = render_report(load_run(paths.root), {})  # the tables only: no plots drawn
+    row = text.split("<td>jnli</td>", 1)[1].split("</tr>", 1)[0]
+    assert "<td>acc_norm</td>" in row and ">0.432<" in row
+    assert f">{FINETUNED_RESULTS['jnli-1.1-0.3']['acc'] - 0.4321:+.3f}<" in row
+    assert "<td>exact_match / 100</td>" in text.split("<td>jsquad</td>", 1)[1].split("</tr>", 1)[0]
+
+
+def test_results_without_headline_ask_to_rerun_eval(tmp_path: Path) -> None:
+    paths = make_run(tmp_path, headline=False)
+    run = load_run(paths.root)
+    assert run.serious_issues == []  # an older file is readable, only its headline is not there
+    text = render_report(run, {})
+    assert "No headline numbers in eval/base/results.json, eval/finetuned/results.json" in text
+    assert "re-run the eval stage (stx run PARAMS --stages eval --force)" in text
+    row = text.split("<td>marc_ja</td>", 1)[1].split("</tr>", 1)[0]
+    assert f">{pct(BASE_RESULTS['marc_ja-1.1-0.3']['acc'])}<" not in row  # no guessed number
+    assert row.count(">–<") == 4  # metric, base, finetuned, their delta: not recorded; the card's values stay
+    assert ">0.9372 ± 0.0032<" in text  # every metric is still listed as recorded
+
+
+def test_sections_are_those_of_the_runs_stages(tmp_path: Path) -> None:
+    paths = make_run(tmp_path, stages=("data",), overrides=["run.stages=[data, report]"])
+    report = build_report(paths.root)
+    text = paths.report.read_text(encoding="utf-8")
+    assert "<h2>Data mix" in text and "<h2>Training" not in text and "<h2>JGLUE" not in text
+    assert [s.name for s in report.run.stages] == ["data", "report"]
+    assert set(report.plots) == {"data_mix"}
+    assert report.issues == []  # train/eval files are not expected in this run
+
+
+def test_the_report_reads_files_only(tmp_path: Path) -> None:
+    """Reading a run and rendering every section loads no tokenizer, model or other stage package."""
+    paths = make_run(tmp_path)
+    code = (
+        "import sys\n"
+        "from stxlib.report import load_run, render_report\n"
+        f"render_report(load_run({str(paths.root)!r}), {{}})\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'torch', 'transformers', 'tokenizers'}"
+        " or m.startswith(('stxlib.data', 'stxlib.train'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 def test_data_only_run_shows_what_has_not_run(tmp_path: Path) -> None:
-    paths = make_run(tmp_path, stages=("data",), overrides=FAST)
+    paths = make_run(tmp_path, stages=("data",))
     report = build_report(paths.root)
     assert {i.split(":")[0] for i in report.issues} == {
         "train/log_history.json",
@@ -122,7 +201,7 @@ def test_data_only_run_shows_what_has_not_run(tmp_path: Path) -> None:
 
 def test_failed_stage_is_shown_with_its_escaped_error(tmp_path: Path) -> None:
     error = "stage 'eval' failed in 03_jglue_eval.ipynb, cell 4: ValueError: <bad> & \"quoted\""
-    paths = make_run(tmp_path, stages=("data", "train"), failed={"eval": error}, overrides=FAST)
+    paths = make_run(tmp_path, stages=("data", "train"), failed={"eval": error})
     build_report(paths.root)
     text = paths.report.read_text(encoding="utf-8")
     assert "&lt;bad&gt; &amp; &quot;quoted&quot;" in text and "<bad>" not in text
@@ -131,7 +210,7 @@ def test_failed_stage_is_shown_with_its_escaped_error(tmp_path: Path) -> None:
 
 
 def test_missing_eval_for_one_model_shows_a_dash(tmp_path: Path) -> None:
-    paths = make_run(tmp_path, labels=("base",), overrides=FAST)
+    paths = make_run(tmp_path, labels=("base",))
     manifest = json.loads(paths.manifest.read_text())
     manifest["stages"]["eval"]["status"] = "failed"
     paths.manifest.write_text(json.dumps(manifest))
@@ -143,7 +222,7 @@ def test_missing_eval_for_one_model_shows_a_dash(tmp_path: Path) -> None:
 
 
 def test_title_and_run_name_are_escaped(tmp_path: Path) -> None:
-    paths = make_run(tmp_path, overrides=[*FAST, "report.title=<script>alert(1)</script> & co"])
+    paths = make_run(tmp_path, overrides=["report.title=<script>alert(1)</script> & co"])
     build_report(paths.root)
     text = paths.report.read_text(encoding="utf-8")
     assert "<script>" not in text and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in text
@@ -161,7 +240,7 @@ def test_title_and_run_name_are_escaped(tmp_path: Path) -> None:
 def test_damaged_artifact_is_named_and_no_half_report_is_written(
     tmp_path: Path, relative: str, content: str | None, expected: str
 ) -> None:
-    paths = make_run(tmp_path, overrides=FAST)
+    paths = make_run(tmp_path)
     previous = "<html>previous report</html>"
     paths.report.write_text(previous)
     target = paths.root / relative
@@ -188,7 +267,7 @@ def test_not_a_run_folder(tmp_path: Path) -> None:
 
 
 def test_report_stage_links_its_own_notebook_while_it_runs(tmp_path: Path) -> None:
-    paths = make_run(tmp_path, overrides=FAST)
+    paths = make_run(tmp_path)
     report = build_report(paths.root, current_stage="report")
     text = report.path.read_text(encoding="utf-8")
     assert 'href="04_loss_curves.html"' in text and 'class="pos">this page<' in text
@@ -196,24 +275,48 @@ def test_report_stage_links_its_own_notebook_while_it_runs(tmp_path: Path) -> No
 
 def test_interactive_run_without_manifest(tmp_path: Path) -> None:
     """A notebook run by hand writes no manifest: params come from the notebook, stages are inferred."""
-    paths = make_run(tmp_path, overrides=FAST)
-    params = load_run(paths.root).params
+    paths = make_run(tmp_path)
+    config = load_params(paths.params)
     paths.manifest.unlink()
     paths.params.unlink()
     for html in paths.root.glob("0*.html"):
         html.unlink()
-    report = build_report(paths.root, params)
-    assert report.serious_issues == []
-    assert load_run(paths.root).params == params  # kept in params.yaml for stx report / stx compare
+    report = run_stage(config, paths)
+    assert report.serious_issues == [] and report.run.config is config
+    assert load_run(paths.root).config == config  # kept in params.yaml for stx report / stx compare
     text = report.path.read_text(encoding="utf-8")
     assert "manifest.json not available" in text and f">{pct(BASE_RESULTS['marc_ja-1.1-0.3']['acc'])}<" in text
     check_self_contained(report.path)
 
 
 def test_report_params_hide_the_card_and_change_the_baseline(tmp_path: Path) -> None:
-    paths = make_run(tmp_path, overrides=[*FAST, "report.show_card_results=false", "report.baseline=finetuned"])
+    paths = make_run(tmp_path, overrides=["report.show_card_results=false", "report.baseline=finetuned"])
     build_report(paths.root)
     text = paths.report.read_text(encoding="utf-8")
     assert "<th>Δ base − finetuned</th>" in text and "card: base" not in text
     base, tuned = BASE_RESULTS["marc_ja-1.1-0.3"]["acc"], FINETUNED_RESULTS["marc_ja-1.1-0.3"]["acc"]
     assert f">{base - tuned:+.3f}<" in text
+
+
+def test_params_of_an_older_stx_with_the_retired_histogram_switch_still_load(tmp_path: Path) -> None:
+    paths = make_run(tmp_path)
+    params = yaml.safe_load(paths.params.read_text())
+    params["report"]["data_mix_histograms"] = True  # every params.yaml written before stage 1 drew the chart
+    paths.params.write_text(yaml.safe_dump(params))
+    run = load_run(paths.root)
+    assert run.issues == [] and run.config is not None and run.config.report.baseline == "base"
+    params["report"]["data_mix_histograms"] = False
+    paths.params.write_text(yaml.safe_dump(params))
+    with pytest.warns(FutureWarning, match=r"report.data_mix_histograms no longer has an effect.*plots/data_mix.png"):
+        assert load_run(paths.root).issues == []
+
+
+def test_invalid_params_are_named_and_stop_the_report(tmp_path: Path) -> None:
+    paths = make_run(tmp_path)
+    params = yaml.safe_load(paths.params.read_text())
+    params["train"]["max_steps"] = 0
+    paths.params.write_text(yaml.safe_dump(params))
+    with pytest.raises(ReportIncompleteError, match=r"params.yaml: invalid params \(params.yaml\):; train.max_steps"):
+        build_report(paths.root)
+    report = build_report(paths.root, allow_issues=True)
+    assert report.run.config is None and "no params found" in report.path.read_text(encoding="utf-8")

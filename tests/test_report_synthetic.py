@@ -33,6 +33,23 @@ FINETUNED_RESULTS = {
 }
 
 
+# The headline block the eval stage writes into results.json: JSQuAD exact match / 100, `acc` otherwise.
+HEADLINE_METRICS = {"jsquad-1.1-0.3": ("exact_match", 0.01)}
+
+
+def results_json(results: dict[str, dict[str, float]], label: str, *, headline: bool = True) -> dict[str, Any]:
+    """eval/<label>/results.json as the eval stage writes it; `headline=False`: as stx wrote it before the
+    `headline` block existed."""
+    data: dict[str, Any] = {"results": results}
+    if headline:
+        data["headline"] = {}
+        for task, metrics in results.items():
+            metric, scale = HEADLINE_METRICS.get(task, ("acc", 1.0))
+            data["headline"][task] = {"metric": metric, "scale": scale, "value": metrics[metric] * scale}
+    data["config"] = eval_config(label)
+    return data
+
+
 def synthetic_log_history(
     max_steps: int = 1000,
     logging_steps: int = 10,
@@ -241,9 +258,11 @@ def make_run(
     overrides: list[str] | None = None,
     best_at: int = 350,
     labels: tuple[str, ...] = ("base", "finetuned"),
+    headline: bool = True,
 ) -> RunPaths:
     """Write a run folder `root/name` whose `stages` completed (with realistic artifacts) and whose
-    `failed` stages failed with the given error message."""
+    `failed` stages failed with the given error message. `headline=False` writes results.json files of an
+    older stx (no `headline` block). The data stage's chart is not drawn (the report then summarises)."""
     failed = failed or {}
     config = load_params(SMOKE, [f"run.name={name}", f"run.output_root={root}", *(overrides or [])])
     paths = RunPaths.for_config(config)
@@ -266,7 +285,7 @@ def make_run(
     if "eval" in stages:
         for label in labels:
             results = FINETUNED_RESULTS if label == "finetuned" else BASE_RESULTS
-            write_json(paths.eval_dir(label) / "results.json", {"results": results, "config": eval_config(label)})
+            write_json(paths.eval_dir(label) / "results.json", results_json(results, label, headline=headline))
     for stage, stem in STAGE_FILES.items():
         if stage in stages or stage in failed:
             html = paths.root / f"{stem}.html"
