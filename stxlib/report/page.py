@@ -80,12 +80,10 @@ def build_plots(run: RunArtifacts) -> dict[str, PlotFile]:
     return {plot.name: plot for section in stage_sections(run.recipe) for plot in section.figures(run)}
 
 
-def write_report(
-    run: RunArtifacts, plots: dict[str, PlotFile], *, current_stage: str | None = None, out: Path | None = None
-) -> Path:
-    out = out or run.paths.report
-    atomic_write_text(out, render_report(run, plots, current_stage=current_stage))
-    return out
+def write_report(run: RunArtifacts, plots: dict[str, PlotFile], *, current_stage: str | None = None) -> Path:
+    """Write `report.html` (atomically) and return its path."""
+    atomic_write_text(run.paths.report, render_report(run, plots, current_stage=current_stage))
+    return run.paths.report
 
 
 def render_report(run: RunArtifacts, plots: dict[str, PlotFile], *, current_stage: str | None = None) -> str:
