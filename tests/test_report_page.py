@@ -147,6 +147,11 @@ def test_results_without_headline_ask_to_rerun_eval(tmp_path: Path) -> None:
     paths = make_run(tmp_path, headline=False)
     run = load_run(paths.root)
     assert run.serious_issues == []  # an older file is readable, only its headline is not there
+    assert [str(i) for i in run.issues] == [
+        f"eval/{label}/results.json: no headline numbers (written by an older stx): re-run the eval stage "
+        "(stx run PARAMS --stages eval --force) to record them"
+        for label in ("base", "finetuned")
+    ]
     text = render_report(run, {})
     assert "No headline numbers in eval/base/results.json, eval/finetuned/results.json" in text
     assert "re-run the eval stage (stx run PARAMS --stages eval --force)" in text
