@@ -179,7 +179,7 @@ def test_the_report_reads_files_only(tmp_path: Path) -> None:
         "from stxlib.report import load_run, render_report\n"
         f"render_report(load_run({str(paths.root)!r}), {{}})\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in {'torch', 'transformers', 'tokenizers'}"
-        " or m.startswith(('stxlib.data', 'stxlib.train'))))"
+        " or m.startswith(('stxlib.data', 'stxlib.train', 'stxlib.jglue', 'stxlib.engine', 'stxlib.runner'))))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
