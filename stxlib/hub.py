@@ -1,19 +1,34 @@
 """Hugging Face Hub access for script-based datasets, through the hub's parquet conversion.
 
 `datasets` >= 4 cannot run loading scripts, so stx reads the automatic parquet export on the
-`refs/convert/parquet` revision. Two layouts exist: `<config>/<split>/0000.parquet` (current)
-and `<config>/<name>-<split>.parquet` (older); both are accepted. This is the only module that
-talks to the hub for data; tests replace `list_repo_files` / `hf_hub_download` here.
+`refs/convert/parquet` revision (`PARQUET_REVISION`, the one definition the params defaults use). Two
+layouts exist: `<config>/<split>/0000.parquet` (current) and `<config>/<name>-<split>.parquet` (older); both
+are accepted. This is the only module that talks to the hub for data; tests replace `list_repo_files` /
+`hf_hub_download` here. `huggingface_hub` is imported on the first call, so config can import this module
+cheaply.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-
-from huggingface_hub import hf_hub_download, list_repo_files
+from typing import Any
 
 PARQUET_REVISION = "refs/convert/parquet"
+
+
+def list_repo_files(repo_id: str, **kwargs: Any) -> list[str]:
+    """`huggingface_hub.list_repo_files` (the hub boundary)."""
+    import huggingface_hub
+
+    return huggingface_hub.list_repo_files(repo_id, **kwargs)
+
+
+def hf_hub_download(repo_id: str, filename: str, **kwargs: Any) -> str:
+    """`huggingface_hub.hf_hub_download` (the hub boundary)."""
+    import huggingface_hub
+
+    return huggingface_hub.hf_hub_download(repo_id, filename, **kwargs)
 
 
 class HubUnavailableError(RuntimeError):

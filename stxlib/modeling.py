@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from stxlib.config.model import QuantizationSection
+from stxlib.paths import looks_local
 from stxlib.tiny_model import resolve_model_path
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
@@ -64,10 +65,6 @@ def default_device_map() -> dict[str, Any]:
     if torch.cuda.is_available():
         return {"": cuda_device_index()}
     return {"": "cpu"}
-
-
-def looks_local(name_or_path: str) -> bool:
-    return name_or_path.startswith((".", "/", "~")) or Path(name_or_path).expanduser().exists()
 
 
 def load_causal_lm(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from stxlib.config import StxConfig, load_params
 from stxlib.paths import RunPaths
+from stxlib.stages import get_stage
 
 
 @dataclass
@@ -25,6 +26,7 @@ def start_stage(
     Interactive use leaves `run_dir` empty (the folder is `<run.output_root>/<run.name>`);
     `stx run` injects the resolved params file and the run folder.
     """
+    get_stage(stage)  # a registered stage name (stxlib/stages.py), or a ValueError listing them
     # tqdm.auto falls back to text bars without ipywidgets (they also render in the HTML reports); say nothing
     warnings.filterwarnings("ignore", message="IProgress not found")
     config = load_params(params_file, overrides)

@@ -1,16 +1,28 @@
-"""The run-folder layout of design.md, in one place."""
+"""Paths: the run-folder layout of design.md in one place, the checkout root, and whether a model name
+is a local path or a hub id."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from stxlib.config import StxConfig
+if TYPE_CHECKING:  # config imports this module (looks_local); the config type is only an annotation here
+    from stxlib.config import StxConfig
 
 
 def repo_root() -> Path:
     """The stx checkout that holds this package (editable install): notebooks/, params/, tests/fixtures/."""
     return Path(__file__).resolve().parents[1]
+
+
+def looks_local(name_or_path: str, base: Path | None = None) -> bool:
+    """Whether a model/tokenizer/adapter name means a local path rather than a hub id: it starts with ".",
+    "/" or "~", or names something that exists (relative to `base`, default the current directory)."""
+    if name_or_path.startswith((".", "/", "~")):
+        return True
+    path = Path(name_or_path)
+    return (base / path if base is not None else path).exists()
 
 
 @dataclass(frozen=True)

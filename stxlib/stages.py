@@ -2,9 +2,16 @@
 a fresh run replaces and the outputs that make it complete. The runner, the manifest, the report and the
 CLI read this table; nothing else lists stages (see docs/architecture.md).
 
-Entries are plain data: `package` is a dotted name, imported only by the runner (a stage package exposes
-`run_stage(config, paths)` and, optionally, `check_config(config)`), so that the report and the config can
-read the registry without importing any stage.
+Entries are plain data: `package` is a dotted name, imported only by the runner, so that the report and the
+config can read the registry without importing any stage. Every stage package follows `StagePackage`:
+
+    def run_stage(config: StxConfig, paths: RunPaths) -> Any
+        run the whole stage, write its outputs into the run folder, return what the notebook shows;
+    def check_config(config: StxConfig) -> None        (optional)
+        checks that need the stage's own knowledge (e.g. JGLUE task names); raise `ParamsError` naming the key
+        and the fix. `stx run` calls it for every selected stage before any stage starts.
+
+This module imports nothing of stxlib at run time (config imports `STX_RECIPE` from here).
 """
 
 from __future__ import annotations
@@ -12,14 +19,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
-from stxlib.config import StxConfig
-from stxlib.paths import RunPaths
+if TYPE_CHECKING:
+    from stxlib.config import StxConfig
+    from stxlib.paths import RunPaths
 
 _DATA_KEYS = ("run.seed", "data", "model.name_or_path", "model.tokenizer", "model.revision")
 _TRAIN_KEYS = (*_DATA_KEYS, "model", "lora", "train")
 _EVAL_KEYS = (*_TRAIN_KEYS, "eval")
 _REPORT_KEYS = (*_EVAL_KEYS, "report", "run.name")
+
+
+class StagePackage(Protocol):
+    """The entry-point shape every stage package has (`check_config` is optional, so not listed here)."""
+
+    def run_stage(self, config: StxConfig, paths: RunPaths) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,8 @@ STAGES: tuple[Stage, ...] = (
     ),
 )
 STAGE_NAMES = tuple(s.name for s in STAGES)
+# The STX recipe (the default `run.stages`); a recipe is a list of registered stage names in order.
+STX_RECIPE = ("data", "train", "eval", "report")
 _BY_NAME = {s.name: s for s in STAGES}
 
 

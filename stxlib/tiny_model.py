@@ -8,6 +8,7 @@ token in the tokenizer, and the two added tokens of OpenOrcaxOpenChat (`<|end_of
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -154,12 +155,21 @@ def cache_root() -> Path:
     return Path(os.environ.get("STX_CACHE", Path.home() / ".cache" / "stx")).expanduser()
 
 
+@functools.cache
+def _fixture_fingerprint() -> str:
+    """The fixture corpus hash, computed once per process (the fixtures do not change under a running stx)."""
+    return corpus_fingerprint(fixture_corpus_files())
+
+
 def ensure_tiny_model(cache_dir: Path | None = None) -> Path:
-    """Path of the tiny model in the stx cache, building it first if missing or stale."""
+    """Path of the tiny model in the stx cache, building it first if missing or stale.
+
+    The folder name carries the fixture corpus hash (computed once per process); the folder itself is checked
+    on every call, so a deleted cache is rebuilt.
+    """
     from filelock import FileLock
 
-    files = fixture_corpus_files()
-    target = (cache_dir or cache_root()) / f"tiny-llama-{corpus_fingerprint(files)}"
+    target = (cache_dir or cache_root()) / f"tiny-llama-{_fixture_fingerprint()}"
     if (target / "stx_tiny.json").is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)

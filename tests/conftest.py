@@ -1,26 +1,16 @@
-"""Shared test fixtures: repository paths, the shared reference folder, smoke params."""
+"""Shared pytest fixtures: the shared reference folder, the tiny model, one CPU thread. Plain helpers
+(paths, `run_stx`, builders) live in `helpers.py` and `synthetic_run.py`; import them from there."""
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers import shared_dir
 
 # Tests never reach the Hugging Face Hub: fail fast instead of retrying a closed network.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO / "tests" / "fixtures"
-SMOKE = REPO / "params" / "smoke.yaml"
-CARD = REPO / "params" / "openorca_stx.yaml"
-
-
-def shared_dir() -> Path:
-    """`../shared` beside the checkout (CI places it there); STX_SHARED overrides."""
-    return Path(os.environ.get("STX_SHARED", REPO.parent / "shared"))
 
 
 @pytest.fixture(scope="session")
@@ -48,9 +38,3 @@ def one_cpu_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
-
-
-def run_stx(*args: str, cwd: Path = REPO, timeout: int = 900) -> subprocess.CompletedProcess[str]:
-    """Run the `stx` console script of this interpreter's environment."""
-    exe = Path(sys.executable).with_name("stx")
-    return subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)

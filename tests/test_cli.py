@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import SMOKE, run_stx
+from helpers import SMOKE, run_stx
 
 from stxlib.cli import build_parser
 from stxlib.io import read_jsonl

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CARD, SMOKE
+from helpers import CARD, SMOKE
 
 from stxlib.config import ParamsError, StxConfig, load_params
 from stxlib.config.params import parse_override, suggest_key

@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import papermill
 import pytest
-from conftest import REPO, SMOKE
+from helpers import REPO, SMOKE
 
 from stxlib.config import load_params
 from stxlib.data import build_mix

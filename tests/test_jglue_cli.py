@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_stx
+from helpers import FIXTURES, run_stx
 
 from stxlib.cli import build_parser, main
 from stxlib.io import read_json, read_jsonl

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import FIXTURES
+from helpers import FIXTURES
 
 import stxlib.hub as hub
 from stxlib.config.evaluation import EvalSection

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import papermill
 import pytest
-from conftest import REPO, SMOKE
-from test_jglue_runner import make_adapter
+from helpers import REPO, SMOKE, make_adapter
 
 from stxlib.io import read_json, read_jsonl
 from stxlib.paths import RunPaths

@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
-from conftest import SMOKE
+from helpers import SMOKE
 
 from stxlib.config import ParamsError, load_params
 from stxlib.jglue import check_config, task_plan

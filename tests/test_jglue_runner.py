@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, SMOKE
+from helpers import FIXTURES, SMOKE, make_adapter
 
 import stxlib.jglue.scoring as scoring
 from stxlib.config import load_params
@@ -27,17 +27,6 @@ JSQUAD_FIELDS = {"doc_id", "prompt", "prediction", "gold", "exact_match", "f1"}
 
 
 pytestmark = pytest.mark.usefixtures("one_cpu_thread")
-
-
-def make_adapter(model_dir: Path, out: Path) -> Path:
-    """A real (randomly initialised, non-zero) LoRA adapter for the tiny model, saved with peft."""
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
-    model = AutoModelForCausalLM.from_pretrained(model_dir)
-    config = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
-    get_peft_model(model, config).save_pretrained(out)
-    return out
 
 
 def settings(**kwargs) -> EvalSection:

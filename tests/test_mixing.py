@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SMOKE
-from test_plots_loss_curves import assert_svg, png_size
+from helpers import SMOKE, assert_svg, png_size
 
 from stxlib.config import load_params
 from stxlib.data import MixError, build_mix, load_all, run_stage

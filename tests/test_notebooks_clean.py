@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import papermill
 import pytest
-from conftest import REPO
+from helpers import REPO
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 EXPECTED_STAGES = ["01_data_mixing", "02_qlora_training", "03_jglue_eval", "04_loss_curves"]

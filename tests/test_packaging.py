@@ -6,7 +6,7 @@ import re
 import tomllib
 
 import yaml
-from conftest import REPO
+from helpers import REPO
 
 
 def pyproject() -> dict:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from helpers import assert_svg, png_size
 from matplotlib.patches import Rectangle
-from test_plots_loss_curves import assert_svg, png_size
-from test_report_synthetic import mix_stats
+from synthetic_run import mix_stats
 
 from stxlib.plots.data_mix import plot_data_mix, plot_data_mix_summary
 from stxlib.plots.style import save_figure

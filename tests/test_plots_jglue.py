@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from helpers import assert_svg, png_size
 from matplotlib.patches import Rectangle
-from test_plots_loss_curves import assert_svg, png_size
 
 from stxlib.plots.jglue import plot_jglue_comparison, short_task
 from stxlib.plots.style import save_figure

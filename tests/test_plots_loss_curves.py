@@ -3,32 +3,15 @@
 from __future__ import annotations
 
 import math
-import struct
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pytest
-from test_report_synthetic import synthetic_log_history
+from helpers import assert_svg, png_size
+from synthetic_run import synthetic_log_history
 
 from stxlib.plots.loss_curves import parse_log_history, plot_loss_curves, plot_loss_overlay
 from stxlib.plots.style import save_figure
-
-
-def png_size(path: Path) -> tuple[int, int]:
-    """Width and height of a PNG that decodes completely (header and pixels agree)."""
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
-    assert data[12:16] == b"IHDR"
-    width, height = struct.unpack(">II", data[16:24])
-    pixels = plt.imread(path)
-    assert pixels.shape[:2] == (height, width) and pixels.std() > 0  # not a blank image
-    return width, height
-
-
-def assert_svg(path: Path) -> None:
-    root = ET.parse(path).getroot()
-    assert root.tag.endswith("svg"), f"{path} is not an SVG document"
 
 
 def test_parse_splits_train_eval_and_learning_rate() -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import run_stx
-from test_report_page import check_self_contained
-from test_report_synthetic import make_run
+from helpers import check_self_contained, run_stx
+from synthetic_run import make_run
 
 from stxlib.report.params_diff import ABSENT, differing_params, flatten_params
 

@@ -7,9 +7,8 @@ from pathlib import Path
 import nbformat
 import papermill
 import pytest
-from conftest import REPO
-from test_report_page import check_self_contained
-from test_report_synthetic import BASE_RESULTS, make_run
+from helpers import REPO, check_self_contained
+from synthetic_run import BASE_RESULTS, make_run
 
 from stxlib.runner.kernel import ensure_kernel
 

@@ -8,54 +8,18 @@ import json
 import os
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote
 
 import pytest
 import yaml
-from test_plots_loss_curves import png_size
-from test_report_synthetic import BASE_RESULTS, FINETUNED_RESULTS, make_run
+from helpers import check_self_contained, png_size
+from synthetic_run import BASE_RESULTS, FINETUNED_RESULTS, make_run
 
 from stxlib.config import load_params
 from stxlib.plots.data_mix import plot_data_mix
 from stxlib.plots.style import save_figure
 from stxlib.published import CARD_RESULTS
 from stxlib.report import ReportIncompleteError, RunFolderError, build_report, load_run, render_report, run_stage
-
-
-class PageLinks(HTMLParser):
-    """Every href and src of a page, and the tags used."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.hrefs: list[str] = []
-        self.srcs: list[str] = []
-        self.tags: set[str] = set()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.add(tag)
-        for name, value in attrs:
-            if name == "href" and value is not None:
-                self.hrefs.append(value)
-            if name == "src" and value is not None:
-                self.srcs.append(value)
-
-
-def check_self_contained(page: Path) -> PageLinks:
-    """No external resources, every image embedded and decodable, every link a relative file that exists."""
-    parser = PageLinks()
-    parser.feed(page.read_text(encoding="utf-8"))
-    assert not parser.tags & {"script", "link", "iframe"}, parser.tags
-    for src in parser.srcs:
-        assert src.startswith("data:image/png;base64,"), src[:60]
-        data = base64.b64decode(src.split(",", 1)[1])
-        assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    for href in parser.hrefs:
-        assert "://" not in href and not href.startswith("/"), href
-        target = page.parent / unquote(href.split("#", 1)[0])
-        assert target.is_file(), f"broken link {href!r} in {page.name}"
-    return parser
 
 
 def pct(value: float) -> str:

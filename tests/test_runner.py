@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPO, SMOKE, run_stx
+from helpers import REPO, SMOKE, run_stx
 
 from stxlib.runner import run_pipeline
 from stxlib.runner.lock import RunLock

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import run_stx
+from helpers import run_stx
 
 from stxlib.tiny_model import ADDED_TOKENS, resolve_model_path
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import CARD, SMOKE, run_stx
+from helpers import CARD, SMOKE, run_stx
 
 from stxlib.config import load_params
 from stxlib.hardware import Hardware

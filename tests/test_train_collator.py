@@ -4,7 +4,7 @@ right truncation (a long target loses its EOS), dynamic right padding; the joint
 from __future__ import annotations
 
 import pytest
-from conftest import SMOKE
+from helpers import SMOKE
 
 from stxlib.config import load_params
 from stxlib.train.collator import IGNORE_INDEX, CausalLMCollator

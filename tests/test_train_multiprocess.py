@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SMOKE, run_stx
+from helpers import SMOKE, run_stx
 
 from stxlib.io import read_json
 from stxlib.paths import RunPaths

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPO, SMOKE
+from helpers import REPO, SMOKE
 
 from stxlib.io import read_json
 from stxlib.paths import RunPaths

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import SMOKE
+from helpers import SMOKE
 from transformers import TrainerCallback
 
 from stxlib.config import load_params

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import CARD, SMOKE
+from helpers import CARD, SMOKE
 
 from stxlib.config import load_params
 from stxlib.train.lora import (

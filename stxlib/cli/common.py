@@ -22,8 +22,15 @@ def add_params_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-dir", default=None, help="run folder (default: <run.output_root>/<run.name>)")
 
 
-def config_from_args(args: argparse.Namespace) -> StxConfig:
-    return load_params(args.params, args.overrides)
+def config_from_args(args: argparse.Namespace, stage: str | None = None) -> StxConfig:
+    """The validated params of `args`; with `stage` (a registry name) also that stage's `check_config`."""
+    config = load_params(args.params, args.overrides)
+    if stage is not None:
+        from stxlib.runner.plan import check_stage_configs
+        from stxlib.stages import get_stage
+
+        check_stage_configs(config, [get_stage(stage)])
+    return config
 
 
 def fail(message: str, code: int = 1) -> int:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from stxlib.cli.common import add_params_options, fail, guarded
-from stxlib.runner import STAGE_NAMES, RunLockedError, StageFailedError, run_pipeline
+from stxlib.runner import RunLockedError, StageFailedError, StagePackageError, run_pipeline
+from stxlib.stages import STAGE_NAMES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,7 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--force", action="store_true", help="re-run stages even when their outputs are complete")
     parser.add_argument("--log-output", action="store_true", help="stream each cell's output to the terminal")
-    parser.set_defaults(handler=guarded(_run, RunLockedError, ValueError, FileNotFoundError, OSError))
+    parser.set_defaults(
+        handler=guarded(_run, RunLockedError, StagePackageError, ValueError, FileNotFoundError, OSError)
+    )
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -8,9 +8,9 @@ from pydantic import Field, model_validator
 
 from stxlib.config.base import NonNegativeInt, PositiveInt, Section
 from stxlib.config.models import ModelRef
+from stxlib.hub import PARQUET_REVISION as DEFAULT_PARQUET_REVISION
 
 DEFAULT_TASKS = ["jsquad-1.1-0.3", "jcommonsenseqa-1.1-0.3", "jnli-1.1-0.3", "marc_ja-1.1-0.3"]
-DEFAULT_PARQUET_REVISION = "refs/convert/parquet"
 
 
 def default_eval_models() -> list[ModelRef]:

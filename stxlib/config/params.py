@@ -27,6 +27,7 @@ from stxlib.config.model import ModelSection
 from stxlib.config.report import ReportSection
 from stxlib.config.sections import DataSection, RunSection
 from stxlib.config.training import LoraSection, TrainSection
+from stxlib.paths import looks_local
 
 
 class StxConfig(Section):
@@ -212,12 +213,8 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> None:
             continue
         is_path = any(fnmatch.fnmatchcase(dotted, pat) for pat in _PATH_KEYS)
         maybe = any(fnmatch.fnmatchcase(dotted, pat) for pat in _MAYBE_PATH_KEYS)
-        if is_path or (maybe and _looks_local(value, base)):
+        if is_path or (maybe and looks_local(value, base)):
             _set_leaf(data, dotted, _absolute(value, base))
-
-
-def _looks_local(value: str, base: Path) -> bool:
-    return value.startswith((".", "/", "~")) or (base / value).exists()
 
 
 def _absolute(value: str, base: Path) -> str:

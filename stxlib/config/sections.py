@@ -7,8 +7,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from stxlib.config.base import FolderName, PositiveInt, Section
-
-STX_STAGES = ["data", "train", "eval", "report"]
+from stxlib.hub import PARQUET_REVISION
+from stxlib.stages import STX_RECIPE
 
 
 class RunSection(Section):
@@ -18,7 +18,7 @@ class RunSection(Section):
     name: FolderName = "smoke"
     seed: int = 42
     output_root: str = "results"
-    stages: list[str] = Field(default_factory=lambda: list(STX_STAGES), min_length=1)
+    stages: list[str] = Field(default_factory=lambda: list(STX_RECIPE), min_length=1)
 
 
 class SourceSection(Section):
@@ -30,7 +30,7 @@ class SourceSection(Section):
     enabled: bool = True
     hub_id: str | None = None
     configs: list[str] = Field(default_factory=list)
-    revision: str = "refs/convert/parquet"
+    revision: str = PARQUET_REVISION
     train_split: str = "train"
     validation_split: str | None = "validation"
     train_files: list[str] = Field(default_factory=list)

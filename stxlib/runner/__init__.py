@@ -1,7 +1,14 @@
-"""Batch execution of the stage notebooks (`stx run`)."""
+"""Batch execution of the stage notebooks (`stx run`); the stages come from `stxlib.stages`."""
 
 from stxlib.runner.lock import RunLockedError
 from stxlib.runner.pipeline import StageFailedError, run_pipeline
-from stxlib.stages import STAGE_NAMES, STAGES, Stage, select_stages
+from stxlib.runner.plan import StagePackageError, check_stage_configs, plan_stages
 
-__all__ = ["STAGES", "STAGE_NAMES", "RunLockedError", "Stage", "StageFailedError", "run_pipeline", "select_stages"]
+__all__ = [
+    "RunLockedError",
+    "StageFailedError",
+    "StagePackageError",
+    "check_stage_configs",
+    "plan_stages",
+    "run_pipeline",
+]

@@ -13,8 +13,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-INTERACTIVE_KERNEL = "stx"
-
 
 def kernel_name_for(executable: str = sys.executable) -> str:
     return "stx-" + hashlib.sha1(executable.encode()).hexdigest()[:10]

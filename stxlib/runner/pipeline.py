@@ -9,13 +9,14 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from stxlib.config import ParamsError, StxConfig, dump_params, load_params, parse_override_list
+from stxlib.config import StxConfig, dump_params, load_params, parse_override_list
 from stxlib.paths import RunPaths, repo_root
 from stxlib.runner.kernel import ensure_kernel
 from stxlib.runner.lock import RunLock
 from stxlib.runner.manifest import Manifest, now
+from stxlib.runner.plan import check_stage_configs, plan_stages
 from stxlib.runner.render import render_html
-from stxlib.stages import Stage, select_stages
+from stxlib.stages import Stage
 
 
 class StageFailedError(RuntimeError):
@@ -24,27 +25,6 @@ class StageFailedError(RuntimeError):
 
 def notebooks_dir() -> Path:
     return repo_root() / "notebooks"
-
-
-def plan_stages(config: StxConfig, stages: str | None) -> list[Stage]:
-    """The params file's `run.stages`, narrowed to `stages` ("a,b") when given; registry order."""
-    try:
-        planned = select_stages(config.run.stages)
-    except ValueError as err:
-        raise ParamsError(f"run.stages: {err}") from None
-    if not stages:
-        return planned
-    try:
-        chosen = select_stages(stages)
-    except ValueError as err:
-        raise ParamsError(f"--stages: {err}") from None
-    outside = [s.name for s in chosen if s not in planned]
-    if outside:
-        raise ParamsError(
-            f"--stages {', '.join(outside)}: not in this params file's run.stages "
-            f"({', '.join(config.run.stages)}); add it there or pick from those"
-        )
-    return chosen
 
 
 def run_pipeline(
@@ -57,10 +37,15 @@ def run_pipeline(
     notebook_dir: Path | None = None,
     echo: Callable[[str], None] = print,
 ) -> RunPaths:
-    """Run the selected stages; raises StageFailedError (after saving the executed notebook)."""
+    """Run the selected stages; raises StageFailedError (after saving the executed notebook).
+
+    Bad params, stage names or stage-specific settings (each stage's `check_config`) raise `ParamsError`
+    before the run folder is created or changed.
+    """
     override_list = parse_override_list(overrides)
     config = load_params(params_file, override_list)
     selected = plan_stages(config, stages)
+    check_stage_configs(config, selected)
     paths = RunPaths.for_config(config, run_dir)
     nb_dir = notebook_dir or notebooks_dir()
     with RunLock(paths.root):
