@@ -1,4 +1,5 @@
-"""`stx run` over papermill: execution, HTML, manifest, skip, --force, params change, failure, locking."""
+"""`stx run` over papermill, in-process with stand-in stage notebooks: execution, HTML, manifest, skip,
+--force, changed params, incomplete outputs, failures, locking. (`test_end_to_end.py` runs the real notebooks.)"""
 
 from __future__ import annotations
 
@@ -8,85 +9,147 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import REPO, SMOKE, run_stx
+from helpers import REPO, SMOKE, run_stx, write_notebook
 
-from stxlib.runner import run_pipeline
+import stxlib.runner.pipeline as pipeline
+from stxlib.cli import main
+from stxlib.config import ParamsError
+from stxlib.runner import StageFailedError, run_pipeline
 from stxlib.runner.lock import RunLock
+from stxlib.stages import STAGES
 
 pytestmark = pytest.mark.slow
+
+# A stand-in stage: writes every output its registry entry asks for (stamped), nothing else.
+STAND_IN = """
+import time
+from stxlib.notebook import start_stage
+from stxlib.stages import get_stage
+ctx = start_stage({name!r}, params_file, run_dir, overrides)
+for path in get_stage({name!r}).outputs(ctx.paths, ctx.config):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(str(time.time_ns()))
+"""
+
+
+@pytest.fixture
+def notebooks(tmp_path: Path) -> Path:
+    folder = tmp_path / "notebooks"
+    for stage in STAGES:
+        write_notebook(folder / f"{stage.notebook}.ipynb", STAND_IN.format(name=stage.name))
+    return folder
 
 
 def manifest(run: Path) -> dict:
     return json.loads((run / "manifest.json").read_text())
 
 
-def test_data_stage_runs_then_skips_then_forces(tmp_path: Path) -> None:
+def stamps(run: Path) -> dict[str, str]:
+    """Stage output files (relative) -> their content, the stand-in's stamp."""
+    skip = {"manifest.json", "params.yaml", ".stx-run.lock"}
+    skip |= {f"{s.notebook}{suffix}" for s in STAGES for suffix in (".ipynb", ".html")}
+    return {
+        str(p.relative_to(run)): p.read_text() for p in sorted(run.rglob("*")) if p.is_file() and p.name not in skip
+    }
+
+
+def reasons(lines: list[str]) -> dict[str, str]:
+    """`[stage] running X.ipynb (reason)` / `[stage] complete, skipped ...` -> {stage: reason or "skipped"}."""
+    found = {}
+    for line in lines:
+        if line.startswith("[") and ("running" in line or "skipped" in line):
+            stage = line[1 : line.index("]")]
+            found[stage] = "skipped" if "skipped" in line else line[line.index("(") + 1 : line.rindex(")")]
+    return found
+
+
+def test_stages_run_then_skip_then_rerun_what_changed(tmp_path: Path, notebooks: Path) -> None:
     run = tmp_path / "run"
-    first = run_stx("run", str(SMOKE), "--stages", "data", "--run-dir", str(run))
-    assert first.returncode == 0, first.stderr
-    assert "[data] running 01_data_mixing.ipynb (first run)" in first.stdout
-    for name in (
-        "data/train.jsonl",
-        "data/validation.jsonl",
-        "data/mix_stats.json",
-        "plots/data_mix.png",
-        "01_data_mixing.ipynb",
-        "01_data_mixing.html",
-        "params.yaml",
-    ):
-        assert (run / name).is_file(), name
+
+    def stx_run(*overrides: str, stages: str | None = None, force: bool = False) -> dict[str, str]:
+        lines: list[str] = []
+        run_pipeline(SMOKE, stages, run, list(overrides), force=force, notebook_dir=notebooks, echo=lines.append)
+        return reasons(lines)
+
+    later = "an earlier stage re-ran"
+    assert stx_run() == {"data": "first run", "train": later, "eval": later, "report": later}
+    info = manifest(run)
+    for stage in STAGES:
+        entry = info["stages"][stage.name]
+        assert entry["status"] == "done" and entry["seconds"] >= 0 and entry["error"] is None
+        assert (run / entry["notebook"]).is_file() and (run / entry["html"]).is_file()
+    assert info["params"]["data"]["samples_per_source"] == 40 and info["params_file"] == str(SMOKE)
     executed = nbformat.read(run / "01_data_mixing.ipynb", as_version=4)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    assert str(run / "params.yaml") in injected[0].source
-    html = (run / "01_data_mixing.html").read_text()
-    assert "data:image/png;base64" in html and "Data mixing" in html
-    info = manifest(run)
-    assert info["stages"]["data"]["status"] == "done" and info["stages"]["data"]["seconds"] > 0
-    assert info["params"]["data"]["samples_per_source"] == 40
-    assert info["packages"]["torch"].startswith("2.13") and info["hardware"]["cpu_count"] >= 1
-    assert info["git"]["commit"] is None or len(info["git"]["commit"]) == 40
-    stamp = (run / "data" / "train.jsonl").stat().st_mtime_ns
+    assert str(run / "params.yaml") in injected[0].source and str(run) in injected[0].source
+    assert "stage data: run 'smoke'" in (run / "01_data_mixing.html").read_text()
+    first = stamps(run)
+    assert "report.html" in first and "eval/finetuned/results.json" in first
 
-    second = run_stx("run", str(SMOKE), "--stages", "data", "--run-dir", str(run))
-    assert second.returncode == 0, second.stderr
-    assert "[data] complete, skipped" in second.stdout
-    assert (run / "data" / "train.jsonl").stat().st_mtime_ns == stamp
-    assert "last_skipped" in manifest(run)["stages"]["data"]
+    assert stx_run() == dict.fromkeys(("data", "train", "eval", "report"), "skipped")
+    assert stamps(run) == first and "last_skipped" in manifest(run)["stages"]["data"]
 
-    forced = run_stx("run", str(SMOKE), "--stages", "data", "--run-dir", str(run), "--force")
-    assert forced.returncode == 0 and "(forced)" in forced.stdout
-    assert (run / "data" / "train.jsonl").stat().st_mtime_ns != stamp
+    (run / "train" / "left_over.txt").write_text("from the last run")
+    assert stx_run("train.max_steps=7") == {
+        "data": "skipped",
+        "train": "params changed since the last run",
+        "eval": later,
+        "report": later,
+    }
+    second = stamps(run)
+    assert second["data/train.jsonl"] == first["data/train.jsonl"]
+    assert all(second[k] != first[k] for k in first if not k.startswith("data/"))
+    assert not (run / "train" / "left_over.txt").exists(), "a re-run stage starts from an empty folder"
 
-    changed = run_stx(
-        "run", str(SMOKE), "--stages", "data", "--run-dir", str(run), "--set", "data.samples_per_source=30"
+    assert stx_run("train.max_steps=7", stages="eval", force=True) == {"eval": "forced"}
+    third = stamps(run)
+    assert (
+        third["report.html"] == second["report.html"]
+        and third["train/log_history.json"] == second["train/log_history.json"]
     )
-    assert changed.returncode == 0 and "params changed" in changed.stdout
-    assert len((run / "data" / "train.jsonl").read_text().splitlines()) == 90
+    assert third["eval/base/results.json"] != second["eval/base/results.json"]
+
+    (run / "report.html").unlink()
+    (run / "plots" / "keep.txt").write_text("kept")
+    assert stx_run("train.max_steps=7") == {
+        "data": "skipped",
+        "train": "skipped",
+        "eval": "skipped",
+        "report": "outputs incomplete, continuing (report.html missing)",
+    }
+    assert (run / "plots" / "keep.txt").is_file(), "continuing keeps what the stage already wrote"
 
 
-def test_failing_cell_stops_with_a_message_and_keeps_the_notebook(tmp_path: Path) -> None:
+def test_failing_cell_stops_the_run_and_keeps_the_notebook(
+    tmp_path: Path, notebooks: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_notebook(
+        notebooks / "02_qlora_training.ipynb",
+        "from stxlib.notebook import start_stage\nctx = start_stage('train', params_file, run_dir, overrides)",
+        "raise ValueError('train.max_steps: too many for this test')",
+    )
+    monkeypatch.setattr(pipeline, "notebooks_dir", lambda: notebooks)
     run = tmp_path / "run"
-    result = run_stx("run", str(SMOKE), "--run-dir", str(run), "--set", "data.samples_per_source=1000")
-    assert result.returncode == 1
-    assert "stage 'data' failed in 01_data_mixing.ipynb, cell" in result.stderr
-    assert "MixError" in result.stderr and "asked for 1000 rows" in result.stderr
-    assert "executed notebook with the error" in result.stderr
-    assert "[train]" not in result.stdout, "later stages must not run after a failure"
-    executed = nbformat.read(run / "01_data_mixing.ipynb", as_version=4)
+    assert main(["run", str(SMOKE), "--run-dir", str(run)]) == 1
+    out, err = capsys.readouterr()
+    # the cell number is the executed copy's (papermill's injected-parameters cell included)
+    assert "stage 'train' failed in 02_qlora_training.ipynb, cell 3 (In [4])" in err
+    assert "ValueError: train.max_steps: too many for this test" in err and "Traceback" not in err
+    assert f"executed notebook with the error: {run / '02_qlora_training.ipynb'}" in err
+    assert "[data] running" in out and "[eval]" not in out, "later stages must not run after a failure"
+    executed = nbformat.read(run / "02_qlora_training.ipynb", as_version=4)
     assert any(o.get("output_type") == "error" for c in executed.cells if c.cell_type == "code" for o in c.outputs)
-    assert (run / "01_data_mixing.html").is_file()
-    info = manifest(run)["stages"]["data"]
-    assert info["status"] == "failed" and "MixError" in info["error"]
-    assert not (run / "data" / "train.jsonl").exists()
+    info = manifest(run)["stages"]
+    assert info["train"]["status"] == "failed" and "too many for this test" in info["train"]["error"]
+    assert info["train"]["html"] == "02_qlora_training.html" and (run / "02_qlora_training.html").is_file()
+    assert info["data"]["status"] == "done" and "eval" not in info
 
 
-def test_second_run_into_the_same_folder_is_refused(tmp_path: Path) -> None:
-    run = tmp_path / "run"
-    with RunLock(run):
-        result = run_stx("run", str(SMOKE), "--stages", "data", "--run-dir", str(run))
-    assert result.returncode == 1
-    assert "another stx run is already using" in result.stderr and "--run-dir" in result.stderr
-    assert not (run / "manifest.json").exists()
+def test_a_stage_that_writes_no_outputs_fails(tmp_path: Path, notebooks: Path) -> None:
+    write_notebook(notebooks / "01_data_mixing.ipynb", "print('did nothing')")
+    with pytest.raises(StageFailedError, match=r"01_data_mixing.ipynb finished but did not write data/train.jsonl"):
+        run_pipeline(SMOKE, "data", tmp_path / "run", notebook_dir=notebooks, echo=lambda line: None)
+    assert manifest(tmp_path / "run")["stages"]["data"]["status"] == "failed"
 
 
 def test_missing_stage_notebook_is_reported_not_implemented(tmp_path: Path) -> None:
@@ -99,9 +162,18 @@ def test_missing_stage_notebook_is_reported_not_implemented(tmp_path: Path) -> N
     assert manifest(tmp_path / "run")["stages"]["train"]["status"] == "not_implemented"
 
 
-def test_bad_params_and_stage_names_exit_before_running(tmp_path: Path) -> None:
-    bad = run_stx("run", str(SMOKE), "--run-dir", str(tmp_path / "r"), "--set", "train.max_stepz=3")
-    assert bad.returncode == 2 and "did you mean 'train.max_steps'" in bad.stderr
-    unknown = run_stx("run", str(SMOKE), "--run-dir", str(tmp_path / "r"), "--stages", "data,tarin")
-    assert unknown.returncode == 1 and "unknown stage(s) tarin" in unknown.stderr
+def test_bad_params_and_stage_names_stop_before_the_run_folder(tmp_path: Path) -> None:
+    with pytest.raises(ParamsError, match=r"did you mean 'train\.max_steps'"):
+        run_pipeline(SMOKE, run_dir=tmp_path / "r", overrides=["train.max_stepz=3"])
+    with pytest.raises(ParamsError, match=r"--stages: unknown stage\(s\) tarin"):
+        run_pipeline(SMOKE, stages="data,tarin", run_dir=tmp_path / "r")
     assert not (tmp_path / "r").exists()
+
+
+def test_second_run_into_the_same_folder_is_refused(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    with RunLock(run):
+        result = run_stx("run", str(SMOKE), "--stages", "data", "--run-dir", str(run))
+    assert result.returncode == 1
+    assert "another stx run is already using" in result.stderr and "--run-dir" in result.stderr
+    assert not (run / "manifest.json").exists()

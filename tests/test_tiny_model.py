@@ -43,3 +43,29 @@ def test_model_and_tokenizer_mirror_the_real_base(tiny_model_dir: Path) -> None:
 def test_resolve_model_path(tiny_model_dir: Path) -> None:
     assert Path(resolve_model_path("stx-tiny")) == tiny_model_dir
     assert resolve_model_path("Open-Orca/OpenOrcaxOpenChat-Preview2-13B") == "Open-Orca/OpenOrcaxOpenChat-Preview2-13B"
+
+
+def test_stx_tiny_is_hashed_once_per_process_and_a_deleted_cache_is_rebuilt(
+    tmp_path: Path, tiny_model_dir: Path, monkeypatch
+) -> None:
+    import shutil
+
+    import stxlib.tiny_model as tiny
+
+    hashed: list[int] = []
+    real_fingerprint = tiny.corpus_fingerprint
+    monkeypatch.setattr(tiny, "corpus_fingerprint", lambda files: hashed.append(1) or real_fingerprint(files))
+    built: list[Path] = []
+    monkeypatch.setattr(tiny, "build_tiny_model", lambda out: built.append(out) or shutil.copytree(tiny_model_dir, out))
+    monkeypatch.setenv("STX_CACHE", str(tmp_path / "cache"))
+    tiny._fixture_fingerprint.cache_clear()
+    try:
+        first = Path(resolve_model_path("stx-tiny"))
+        assert first.parent == tmp_path / "cache" and first.name == tiny_model_dir.name
+        assert [Path(resolve_model_path("stx-tiny")) for _ in range(3)] == [first] * 3
+        assert len(hashed) == 1 and built == [first]  # the fixtures hashed once, the model built once
+        shutil.rmtree(first)
+        assert Path(resolve_model_path("stx-tiny")) == first and (first / "stx_tiny.json").is_file()
+        assert built == [first, first] and len(hashed) == 1  # rebuilt without hashing again
+    finally:
+        tiny._fixture_fingerprint.cache_clear()
