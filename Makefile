@@ -25,8 +25,8 @@ test: venv
 	$(BIN)/python -m pytest
 
 lint: venv
-	$(BIN)/ruff check stxlib tests bench notebooks
-	$(BIN)/ruff format --check stxlib tests bench
+	$(BIN)/ruff check stxlib tests bench scripts notebooks
+	$(BIN)/ruff format --check stxlib tests bench scripts
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
