@@ -3,6 +3,7 @@ stage selection, and each stage's `check_config`, which `stx run` calls before a
 
 from __future__ import annotations
 
+import argparse
 import ast
 import dataclasses
 import importlib
@@ -15,6 +16,7 @@ from helpers import REPO, SMOKE
 
 import stxlib.data
 from stxlib.cli import main
+from stxlib.cli.common import config_from_args
 from stxlib.config import ParamsError, RunSection, load_params
 from stxlib.runner import StagePackageError, check_stage_configs, plan_stages, run_pipeline
 from stxlib.stages import STAGE_NAMES, STAGES, STX_RECIPE, get_stage, select_stages
@@ -121,3 +123,12 @@ def test_stx_run_checks_before_touching_the_run_folder(
     err = capsys.readouterr().err
     assert code == 2 and "stx: error: data.split: this stage refuses every config" in err
     assert not (tmp_path / "cli").exists()
+
+
+def test_a_stage_subcommand_gets_the_same_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    args = argparse.Namespace(params=str(SMOKE), overrides=["data.samples_per_source=30"])
+    assert config_from_args(args).data.samples_per_source == 30
+    monkeypatch.setattr(stxlib.data, "check_config", refuse_everything, raising=False)
+    assert config_from_args(args, stage="train").data.samples_per_source == 30  # another stage's check: not run
+    with pytest.raises(ParamsError, match="refuses every config"):
+        config_from_args(args, stage="data")
