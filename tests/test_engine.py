@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import FIXTURES
+from helpers import FIXTURES
 
 from stxlib.engine import (
     ChoiceItem,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from helpers import FIXTURES
 
 from stxlib.config.evaluation import EvalSection
 from stxlib.engine import LocalModelSpec
