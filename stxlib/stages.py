@@ -31,6 +31,11 @@ _EVAL_KEYS = (*_TRAIN_KEYS, "eval")
 _REPORT_KEYS = (*_EVAL_KEYS, "report", "run.name")
 
 
+def _report_outputs(paths: RunPaths, config: StxConfig) -> list[Path]:
+    """report.html always; the loss curves only when the run trains (a recipe without `train` has none)."""
+    return [paths.report, *([paths.plots / "loss_curves.png"] if "train" in config.run.stages else [])]
+
+
 class StagePackage(Protocol):
     """The entry-point shape every stage package has (`check_config` is optional, so not listed here)."""
 
@@ -57,7 +62,12 @@ STAGES: tuple[Stage, ...] = (
         package="stxlib.data",
         keys=_DATA_KEYS,
         workdirs=lambda paths: [paths.data_dir],
-        outputs=lambda paths, config: [paths.train_file, paths.validation_file, paths.mix_stats],
+        outputs=lambda paths, config: [
+            paths.train_file,
+            paths.validation_file,
+            paths.mix_stats,
+            paths.plots / "data_mix.png",  # stage 1 draws its chart; the report embeds it
+        ],
     ),
     Stage(
         name="train",
@@ -87,7 +97,7 @@ STAGES: tuple[Stage, ...] = (
         keys=_REPORT_KEYS,
         # plots/ also holds stage 1's chart; the report rewrites its own
         workdirs=lambda paths: [paths.report],
-        outputs=lambda paths, config: [paths.report, paths.plots / "loss_curves.png"],
+        outputs=lambda paths, config: _report_outputs(paths, config),
     ),
 )
 STAGE_NAMES = tuple(s.name for s in STAGES)

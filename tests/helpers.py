@@ -47,6 +47,32 @@ def write_notebook(path: Path, *cells: str) -> Path:
     return path
 
 
+def execute_notebook(stem: str, output: Path, **parameters: str) -> nbformat.NotebookNode:
+    """Run `notebooks/<stem>.ipynb` through papermill as `stx run` does (the stx kernel, cwd `notebooks/`),
+    write the executed copy to `output` and return it; a failing cell raises papermill's error."""
+    import papermill
+
+    from stxlib.runner.kernel import ensure_kernel
+
+    papermill.execute_notebook(
+        str(REPO / "notebooks" / f"{stem}.ipynb"),
+        str(output),
+        parameters=parameters,
+        kernel_name=ensure_kernel(),
+        cwd=str(REPO / "notebooks"),
+        progress_bar=False,
+    )
+    return nbformat.read(output, as_version=4)
+
+
+def code_outputs(nb: nbformat.NotebookNode) -> list[dict]:
+    """Every output of the notebook's code cells, in order; fails on an error output."""
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    errors = [o for o in outputs if o.get("output_type") == "error"]
+    assert not errors, [f"{e.get('ename')}: {e.get('evalue')}" for e in errors]
+    return outputs
+
+
 # ---------------------------------------------------------------- images and pages
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from helpers import SMOKE, run_stx
 
+from stxlib import __version__
 from stxlib.cli import build_parser
 from stxlib.io import read_jsonl
 
@@ -36,3 +39,18 @@ def test_mix_offline_hub_error_is_clear(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "source 'xlsum'" in result.stderr and "data.sources.xlsum.train_files" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_python_dash_m_runs_the_same_command_line(tmp_path: Path) -> None:
+    """`python -m stxlib.cli` works where the console script is not on PATH, exit status included."""
+    version = subprocess.run(
+        [sys.executable, "-m", "stxlib.cli", "--version"], capture_output=True, text=True, timeout=120
+    )
+    assert version.returncode == 0 and version.stdout.strip() == f"stx {__version__}", version.stderr
+    result = subprocess.run(
+        [sys.executable, "-m", "stxlib.cli", "mix", str(tmp_path / "missing.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0 and "missing.yaml" in result.stderr

@@ -4,30 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
-import papermill
 import pytest
-from helpers import REPO, SMOKE
+from helpers import SMOKE, code_outputs, execute_notebook
 
 from stxlib.config import load_params
 from stxlib.data import build_mix
 from stxlib.io import read_json, read_jsonl
 from stxlib.paths import RunPaths
-from stxlib.runner.kernel import ensure_kernel
 
 
 @pytest.mark.slow
 def test_notebook_01_writes_the_mix_stats_and_chart(tmp_path: Path) -> None:
     paths = RunPaths(tmp_path / "run")
-    output = paths.root / "01_data_mixing.ipynb"
     paths.root.mkdir(parents=True)
-    papermill.execute_notebook(
-        str(REPO / "notebooks" / "01_data_mixing.ipynb"),
-        str(output),
-        parameters={"params_file": str(SMOKE), "run_dir": str(paths.root), "overrides": "data.eval_size=12"},
-        kernel_name=ensure_kernel(),
-        cwd=str(REPO / "notebooks"),
-        progress_bar=False,
+    nb = execute_notebook(
+        "01_data_mixing",
+        paths.root / "01_data_mixing.ipynb",
+        params_file=str(SMOKE),
+        run_dir=str(paths.root),
+        overrides="data.eval_size=12",
     )
     config = load_params(SMOKE, ["data.eval_size=12"])
     stats = read_json(paths.mix_stats)  # what the stage recorded, not what the notebook printed
@@ -38,9 +33,7 @@ def test_notebook_01_writes_the_mix_stats_and_chart(tmp_path: Path) -> None:
     mix = build_mix(config.data, config.run.seed)  # the same rows as the library makes them
     assert read_jsonl(paths.train_file) == mix.train and read_jsonl(paths.validation_file) == mix.validation
     assert (paths.plots / "data_mix.png").is_file() and (paths.plots / "data_mix.svg").is_file()
-    nb = nbformat.read(output, as_version=4)
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-    assert not [o for o in outputs if o.get("output_type") == "error"]
+    outputs = code_outputs(nb)
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert len(images) == 1  # the stage's chart, shown from plots/data_mix.png
     tables = [o for o in outputs if "text/html" in o.get("data", {}) and "<table" in o["data"]["text/html"]]

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import papermill
 import pytest
-from helpers import REPO, SMOKE, make_adapter
+from helpers import SMOKE, code_outputs, execute_notebook, make_adapter
 
 from stxlib.io import read_json, read_jsonl
 from stxlib.paths import RunPaths
 from stxlib.published import CARD_TASKS
-from stxlib.runner.kernel import ensure_kernel
 
 pytestmark = pytest.mark.slow
 
@@ -19,15 +17,15 @@ pytestmark = pytest.mark.slow
 def test_notebook_evaluates_base_and_finetuned(tiny_model_dir: Path, tmp_path: Path) -> None:
     paths = RunPaths(tmp_path / "run")
     make_adapter(tiny_model_dir, paths.best_adapter)
-    output = tmp_path / "03_jglue_eval.ipynb"
-    papermill.execute_notebook(
-        str(REPO / "notebooks" / "03_jglue_eval.ipynb"),
-        str(output),
-        parameters={"params_file": str(SMOKE), "run_dir": str(paths.root), "overrides": "eval.limit=3"},
-        kernel_name=ensure_kernel(),
-        cwd=str(REPO / "notebooks"),
-        progress_bar=False,
+    nb = execute_notebook(
+        "03_jglue_eval",
+        tmp_path / "03_jglue_eval.ipynb",
+        params_file=str(SMOKE),
+        run_dir=str(paths.root),
+        overrides="eval.limit=3",
     )
+    printed = "".join(o.get("text", "") for o in code_outputs(nb))
+    assert f"finetuned: {paths.eval_dir('finetuned')}" in printed  # where each model's results are
     for label in ("base", "finetuned"):
         results = read_json(paths.eval_dir(label) / "results.json")
         assert results["config"]["limit"] == 3 and len(results["results"]) == 4

@@ -14,7 +14,7 @@ from stxlib.io import write_jsonl
 from stxlib.jglue import ModelSpec, prepare_tasks
 from stxlib.jglue.compare import comparison_frame, headline_scores, results_frame
 from stxlib.jglue.results import headline
-from stxlib.jglue.views import first_prompts, models_frame, stand_in_banner, wrong_answers_frame
+from stxlib.jglue.views import first_prompts, models_frame, result_folders, stand_in_banner, wrong_answers_frame
 
 SQUAD, JCQA = "jsquad-1.1-0.3", "jcommonsenseqa-1.1-0.3"
 
@@ -68,3 +68,9 @@ def test_models_and_prompts() -> None:
     assert inputs[0].docs[0].context in text and stand_in_banner(inputs) == ""
     stand_in = prepare_tasks(section.model_copy(update={"shots_from": "validation"}))
     assert stand_in_banner(stand_in).startswith("### ⚠️ NOT the exact jp-stable prompts")
+
+
+def test_result_folders_name_each_models_folder(tmp_path: Path) -> None:
+    assert result_folders(tmp_path / "eval", ["base", "finetuned"]) == (
+        f"base: {tmp_path / 'eval' / 'base'}\nfinetuned: {tmp_path / 'eval' / 'finetuned'}"
+    )

@@ -38,6 +38,7 @@ def logic_in(source: str) -> list[str]:
 
 def test_every_registered_stage_has_a_notebook_and_no_notebook_is_unregistered() -> None:
     assert sorted(p.stem for p in NOTEBOOKS) == sorted(s.notebook for s in STAGES)
+    assert set(STILL_WITH_LOGIC) <= {p.stem for p in NOTEBOOKS}  # no stale entry
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -73,7 +74,22 @@ def test_the_logic_check_catches_definitions_and_loops() -> None:
     assert logic_in("%matplotlib inline\ndisplay(table(run))") == []
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+# Notebooks that still hold logic, each with the work that removes it; strict, so the entry goes with the logic.
+STILL_WITH_LOGIC = {
+    "02_qlora_training": "cell 14 builds the closed-QA table in a for loop (training stage, being reworked)",
+}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(p, marks=pytest.mark.xfail(reason=STILL_WITH_LOGIC[p.stem], strict=True))
+        if p.stem in STILL_WITH_LOGIC
+        else p
+        for p in NOTEBOOKS
+    ],
+    ids=lambda p: p.stem,
+)
 def test_notebook_only_calls_the_library(path) -> None:
     nb = nbformat.read(path, as_version=4)
     found = [

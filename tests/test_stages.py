@@ -18,6 +18,7 @@ import stxlib.data
 from stxlib.cli import main
 from stxlib.cli.common import config_from_args
 from stxlib.config import ParamsError, RunSection, load_params
+from stxlib.paths import RunPaths
 from stxlib.runner import StagePackageError, check_stage_configs, plan_stages, run_pipeline
 from stxlib.stages import STAGE_NAMES, STAGES, STX_RECIPE, get_stage, select_stages
 
@@ -73,6 +74,21 @@ def test_plan_narrows_run_stages_and_refuses_others() -> None:
         plan_stages(config, "eval")
     with pytest.raises(ParamsError, match=r"run.stages: unknown stage\(s\) dta"):
         plan_stages(load_params(SMOKE, ["run.stages=[dta]"]), None)
+
+
+def test_outputs_follow_the_recipe(tmp_path: Path) -> None:
+    """The report needs loss curves only when the run trains; the data stage's chart is one of its outputs."""
+    paths = RunPaths(tmp_path / "run")
+    stx = load_params(SMOKE)
+    no_train = load_params(SMOKE, ["run.stages=[data, eval, report]"])
+    report = get_stage("report")
+    assert report.outputs(paths, stx) == [paths.report, paths.plots / "loss_curves.png"]
+    assert report.outputs(paths, no_train) == [paths.report]
+    paths.root.mkdir(parents=True)
+    paths.report.write_text("<html></html>")
+    assert report.missing_outputs(paths, no_train) == []
+    assert report.missing_outputs(paths, stx) == [paths.plots / "loss_curves.png"]
+    assert paths.plots / "data_mix.png" in get_stage("data").outputs(paths, stx)
 
 
 # ---------------------------------------------------------------- check_config

@@ -72,6 +72,11 @@ def first_prompts(inputs: Sequence[TaskInputs]) -> str:
     return "\n".join(parts)
 
 
+def result_folders(eval_root: str | Path, labels: Sequence[str]) -> str:
+    """`label: <eval_root>/<label>` for each evaluated model, one a line: where its results.json is."""
+    return "\n".join(f"{label}: {Path(eval_root) / label}" for label in labels)
+
+
 def last_input(prompt: str) -> str:
     """The evaluated document's `### 入力:` text (the last block of the prompt)."""
     tail = prompt.rsplit("### 入力:\n", 1)[-1]
