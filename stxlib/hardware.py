@@ -15,10 +15,6 @@ class Hardware:
     bf16: bool
     name: str
 
-    @property
-    def kind(self) -> str:
-        return "cuda" if self.cuda else "cpu"
-
 
 def detect_hardware() -> Hardware:
     """This process's device: its CUDA GPU (LOCAL_RANK under torchrun) or the CPU (bf16 via autocast)."""

@@ -26,6 +26,36 @@ def looks_local(name_or_path: str, base: Path | None = None) -> bool:
 
 
 @dataclass(frozen=True)
+class TrainingDirs:
+    """One training stage's folder (`train/`, later `pretrain/`, `sft/`, `dpo/`), laid out alike."""
+
+    root: Path
+
+    @property
+    def checkpoints(self) -> Path:
+        """The Trainer's `checkpoint-N/` folders and `stx_fingerprint.json`."""
+        return self.root / "checkpoints"
+
+    @property
+    def best_adapter(self) -> Path:
+        """LoRA training: the adapter of the best step (argmin eval_loss)."""
+        return self.root / "best_adapter"
+
+    @property
+    def final(self) -> Path:
+        """Full fine-tuning: the whole model (weights, config, tokenizer) of the best step."""
+        return self.root / "final"
+
+    @property
+    def log_history(self) -> Path:
+        return self.root / "log_history.json"
+
+    @property
+    def train_summary(self) -> Path:
+        return self.root / "train_summary.json"
+
+
+@dataclass(frozen=True)
 class RunPaths:
     root: Path
 
@@ -59,6 +89,10 @@ class RunPaths:
     @property
     def mix_stats(self) -> Path:
         return self.data_dir / "mix_stats.json"
+
+    def training(self, stage: str) -> TrainingDirs:
+        """The folder of a training stage (`train`, `pretrain`, `sft`, `dpo`)."""
+        return TrainingDirs(self.root / stage)
 
     @property
     def train_dir(self) -> Path:

@@ -1,12 +1,17 @@
-"""Loading a tokenizer (the embedded tiny model's, a local folder or a hub id): the one loader of stx."""
+"""Loading a tokenizer (the embedded tiny model's, a local folder or a hub id): the one loader of stx; and
+qlora's source/target tokenisation of `{"input", "output"}` rows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from stxlib.config import ModelSection
 from stxlib.modeling import ModelLoadError
 from stxlib.tiny_model import resolve_model_path
+
+# The label of positions that take no loss (transformers' and PyTorch's cross-entropy ignore index).
+IGNORE_INDEX = -100
 
 
 def load_tokenizer(source: ModelSection | str, *, revision: str | None = None, trust_remote_code: bool = False) -> Any:
@@ -30,3 +35,12 @@ def load_tokenizer(source: ModelSection | str, *, revision: str | None = None, t
             "a hub id reachable from here, or stx-tiny for the embedded tiny model (model.tokenizer / "
             "model.name_or_path in params, --tokenizer / --model on the command line)."
         ) from None
+
+
+def source_target_ids(tokenizer: Any, rows: Sequence[Mapping[str, str]]) -> tuple[list[list[int]], list[list[int]]]:
+    """qlora's token ids of `{"input", "output"}` rows, untruncated: `bos + input` and `output + eos`, each
+    tokenised separately with the special tokens written as text (`add_special_tokens=False`). The training
+    collator builds its examples from these, and the data stage's length statistics count them."""
+    sources = tokenizer([f"{tokenizer.bos_token}{r['input']}" for r in rows], add_special_tokens=False)["input_ids"]
+    targets = tokenizer([f"{r['output']}{tokenizer.eos_token}" for r in rows], add_special_tokens=False)["input_ids"]
+    return sources, targets

@@ -11,70 +11,69 @@ from helpers import CARD, SMOKE, run_stx
 from stxlib.config import load_params
 from stxlib.hardware import Hardware
 from stxlib.paths import RunPaths
-from stxlib.train.arguments import scheduler_settings, training_arguments
-from stxlib.train.checkpoints import prepare_checkpoints, select_best
-from stxlib.train.checks import (
-    check_all,
-    check_batch_sizes,
-    check_data_files,
-    check_precision,
-    check_steps,
-    resolve_optimizer,
-)
-from stxlib.train.errors import TrainSetupError
+from stxlib.train.data import check_data_files
+from stxlib.train.kind import scheduler_settings, stx_spec, training_arguments
+from stxlib.training.checkpoints import prepare_checkpoints, select_best
+from stxlib.training.checks import check_all, check_batch_sizes, check_precision, check_steps, resolve_optimizer
+from stxlib.training.errors import TrainSetupError
 
 CPU = Hardware(cuda=False, bf16=True, name="cpu")
 V100 = Hardware(cuda=True, bf16=False, name="Tesla V100-SXM2-32GB")
 A100 = Hardware(cuda=True, bf16=True, name="NVIDIA A100-SXM4-80GB")
 
 
+def spec(config, root: Path = Path("unused")):
+    """The `train` stage's session settings for `config`."""
+    return stx_spec(config, RunPaths(root))
+
+
 def test_bf16_refused_on_a_gpu_without_it() -> None:
     card = load_params(CARD)
     with pytest.raises(TrainSetupError, match=r"train\.bf16 asks for bfloat16 but Tesla V100"):
-        check_precision(card, V100)
+        check_precision(spec(card), V100)
     no_mixed = load_params(CARD, ["train.bf16=false"])
     with pytest.raises(TrainSetupError, match=r"model\.dtype asks for bfloat16"):
-        check_precision(no_mixed, V100)
-    check_precision(card, A100)
-    check_precision(card, CPU)  # CPU autocast computes in bf16
+        check_precision(spec(no_mixed), V100)
+    check_precision(spec(card), A100)
+    check_precision(spec(card), CPU)  # CPU autocast computes in bf16
 
 
 def test_fp16_refused_on_cpu() -> None:
     cfg = load_params(SMOKE, ["train.bf16=false", "train.fp16=true"])
     with pytest.raises(TrainSetupError, match=r"train\.fp16 asks for float16, which needs a CUDA GPU"):
-        check_precision(cfg, CPU)
+        check_precision(spec(cfg), CPU)
     cfg = load_params(SMOKE, ["model.quantization.compute_dtype=float16"])
     with pytest.raises(TrainSetupError, match=r"compute_dtype asks for float16"):
-        check_precision(cfg, CPU)
-    check_precision(load_params(SMOKE, ["train.bf16=false", "train.fp16=true"]), A100)
+        check_precision(spec(cfg), CPU)
+    check_precision(spec(load_params(SMOKE, ["train.bf16=false", "train.fp16=true"])), A100)
 
 
 def test_batch_larger_than_the_training_set() -> None:
     cfg = load_params(SMOKE, ["train.per_device_train_batch_size=64"])
     with pytest.raises(TrainSetupError, match=r"per_device_train_batch_size=64 is larger than the training set \(60"):
-        check_batch_sizes(cfg, 60, 24, 1)
+        check_batch_sizes(spec(cfg), 60, 24, 1)
     with pytest.raises(TrainSetupError, match="x 2 processes"):
-        check_batch_sizes(load_params(SMOKE, ["train.per_device_train_batch_size=40"]), 60, 24, 2)
+        check_batch_sizes(spec(load_params(SMOKE, ["train.per_device_train_batch_size=40"])), 60, 24, 2)
     with pytest.raises(TrainSetupError, match="validation set is empty"):
-        check_batch_sizes(load_params(SMOKE), 60, 0, 1)
-    check_batch_sizes(cfg, 64, 1, 1)
+        check_batch_sizes(spec(load_params(SMOKE)), 60, 0, 1)
+    check_batch_sizes(spec(cfg), 64, 1, 1)
 
 
 def test_every_evaluated_step_must_be_saved() -> None:
     with pytest.raises(TrainSetupError, match=r"eval_steps=5 is not a multiple of train\.save_steps=10"):
-        check_steps(load_params(SMOKE, ["train.save_steps=10"]))
+        check_steps(load_params(SMOKE, ["train.save_steps=10"]).train, "train")
     with pytest.raises(TrainSetupError, match="no evaluation would run"):
-        check_steps(load_params(SMOKE, ["train.max_steps=3"]))
-    check_steps(load_params(SMOKE, ["train.eval_steps=10", "train.save_steps=5"]))
+        check_steps(load_params(SMOKE, ["train.max_steps=3"]).train, "train")
+    check_steps(load_params(SMOKE, ["train.eval_steps=10", "train.save_steps=5"]).train, "train")
 
 
 def test_optimizer_fallback_on_cpu_and_unknown_names() -> None:
     card = load_params(CARD)
-    cpu = resolve_optimizer(card, CPU)
+    cpu = resolve_optimizer(spec(card), CPU)
     assert cpu.optim == "adamw_torch" and "paged_adamw_32bit needs CUDA" in cpu.notes[0]
-    assert resolve_optimizer(card, A100).optim == "paged_adamw_32bit"
+    assert resolve_optimizer(spec(card), A100).optim == "paged_adamw_32bit"
     with pytest.raises(TrainSetupError, match="not a transformers optimizer"):
-        resolve_optimizer(load_params(CARD, ["train.optim=adamw_paged_32"]), CPU)
+        resolve_optimizer(spec(load_params(CARD, ["train.optim=adamw_paged_32"])), CPU)
 
 
 def test_config_level_errors_name_the_key() -> None:
@@ -146,17 +145,17 @@ def test_checkpoints_of_other_params_are_refused(tmp_path: Path) -> None:
     paths = RunPaths(tmp_path)
     cfg = load_params(SMOKE)
     fingerprint = {"train": "a", "model": "b"}
-    assert prepare_checkpoints(cfg, paths, fingerprint, main=True, echo=lambda m: None) is None
+    assert prepare_checkpoints(spec(cfg, tmp_path), fingerprint, main=True, echo=lambda m: None) is None
     (paths.checkpoints / "checkpoint-5").mkdir()
     changed = {"train": "other", "model": "b"}
     with pytest.raises(TrainSetupError, match=r"different settings \(train\).*train\.resume=false"):
-        prepare_checkpoints(cfg, paths, changed, main=True, echo=lambda m: None)
+        prepare_checkpoints(spec(cfg, tmp_path), changed, main=True, echo=lambda m: None)
     messages: list[str] = []
     restart = load_params(SMOKE, ["train.resume=false"])
-    assert prepare_checkpoints(restart, paths, changed, main=True, echo=messages.append) is None
+    assert prepare_checkpoints(spec(restart, tmp_path), changed, main=True, echo=messages.append) is None
     assert "deleting 1 earlier checkpoint" in messages[0] and not (paths.checkpoints / "checkpoint-5").exists()
 
 
 def test_check_all_on_the_card_params() -> None:
-    assert check_all(load_params(CARD), CPU).optim == "adamw_torch"
-    assert check_all(load_params(CARD), A100).optim == "paged_adamw_32bit"
+    assert check_all(spec(load_params(CARD)), CPU).optim == "adamw_torch"
+    assert check_all(spec(load_params(CARD)), A100).optim == "paged_adamw_32bit"

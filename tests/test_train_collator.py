@@ -7,9 +7,10 @@ import pytest
 from helpers import SMOKE
 
 from stxlib.config import load_params
-from stxlib.train.collator import IGNORE_INDEX, CausalLMCollator
+from stxlib.tokenization import IGNORE_INDEX
+from stxlib.train.collator import CausalLMCollator
 from stxlib.train.data import LENGTH_COLUMN, to_dataset
-from stxlib.train.tokenizer import prepare_tokenizer
+from stxlib.training.tokenizer import prepare_tokenizer
 
 ROWS = [
     {"input": "記事：\n東京で大きな祭りが開かれた。\n\n要約：", "output": "東京で祭り"},

@@ -1,14 +1,15 @@
-"""notebooks/02_qlora_training.ipynb through papermill (the real kernel) on the smoke params."""
+"""notebooks/02_qlora_training.ipynb through papermill (the real kernel) on the smoke params: the values the
+stage and the notebook recorded (train_summary.json, log_history.json, best_adapter_check.json, closed_qa.json)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import nbformat
 import pytest
 from helpers import REPO, SMOKE
 
+from stxlib.history import best_eval, eval_records, read_log_history, train_records
 from stxlib.io import read_json
 from stxlib.paths import RunPaths
 
@@ -37,23 +38,23 @@ def test_training_notebook(tmp_path: Path, tiny_model_dir) -> None:
         cwd=str(REPO / "notebooks"),
         progress_bar=False,
     )
-    summary = read_json(paths.train_summary)
-    assert summary["steps"] == 10 and (paths.best_adapter / "adapter_model.safetensors").is_file()
-    assert [r["step"] for r in read_json(paths.log_history) if "eval_loss" in r] == [5, 10]
+    dirs = paths.training("train")
+    summary = read_json(dirs.train_summary)
+    assert summary["steps"] == 10 and (dirs.best_adapter / "adapter_model.safetensors").is_file()
+    assert summary["trainable_parameters"] == 20_480  # the model and LoRA summary the notebook showed
+    history = read_log_history(dirs.log_history)
+    assert [r["step"] for r in train_records(history)] == list(range(1, 11))  # a loss at every step
+    assert [r["step"] for r in eval_records(history)] == [5, 10]
+    best = best_eval(history)
+    assert (summary["best_step"], summary["best_eval_loss"]) == (best.step, best.eval_loss)
+
+    check = read_json(dirs.root / "best_adapter_check.json")  # the best adapter, reloaded and re-scored
+    assert check["step"] == best.step and check["logged_eval_loss"] == best.eval_loss
+    assert check["reloaded_eval_loss"] == pytest.approx(check["logged_eval_loss"], abs=1e-6)
+    answers = read_json(dirs.root / "closed_qa.json")  # closed QA on validation examples
+    assert "名古屋城はだれのために築かれた？" in [a["question"] for a in answers]
+    assert all(isinstance(a["answer"], str) and a["gold"] for a in answers) and len(answers) == 2
 
     nb = nbformat.read(output, as_version=4)
-    text = "\n".join(
-        o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) + str(o.get("data", {}).get("text/html", ""))
-        for c in nb.cells
-        if c.cell_type == "code"
-        for o in c.outputs
-    )
-    assert "trainable parameters" in text and "20,480" in text  # the model and LoRA summary
-    assert re.search(r"10/10 \[.*loss=", text)  # the Trainer's tqdm bar, loss in its postfix
-    assert "step 10/10: eval_loss" in text  # one line per evaluation
-    assert "◀ best" in text  # the eval-loss table marks the best step
-    logged, reloaded = re.search(r"logged best eval_loss ([\d.]+) .*reloaded adapter ([\d.]+)", text).groups()
-    assert logged == reloaded
-    assert "名古屋城はだれのために築かれた？" in text  # closed QA on validation examples
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) == 1  # the loss plot

@@ -24,7 +24,7 @@ from stxlib.train import (
     prepare_training,
     select_best,
 )
-from stxlib.train.checkpoints import BEST_META_FILE
+from stxlib.training.checkpoints import BEST_META_FILE
 
 pytestmark = pytest.mark.slow
 

@@ -11,16 +11,25 @@ import torch
 from helpers import CARD, SMOKE
 
 from stxlib.config import load_params
-from stxlib.train.lora import (
+from stxlib.paths import RunPaths
+from stxlib.train.kind import stx_spec
+from stxlib.training.model import (
     LLAMA_LINEAR,
+    build_model,
     count_parameters,
     expected_trainable_parameters,
     llama_linear_shapes,
     lora_module_names,
     lora_parameter_count,
 )
-from stxlib.train.model import build_training_model
-from stxlib.train.tokenizer import QLORA_PAD_TOKEN, load_model_config, prepare_tokenizer
+from stxlib.training.tokenizer import QLORA_PAD_TOKEN, load_model_config, prepare_tokenizer
+
+
+def build_training_model(config, tokenizer):
+    """Base + a fresh LoRA adapter, as the training session builds it for the `train` stage."""
+    model, peft_config = build_model(stx_spec(config, RunPaths(Path("unused"))), tokenizer)
+    assert peft_config is None
+    return model
 
 
 @pytest.fixture(scope="module")
@@ -141,10 +150,8 @@ def test_loss_scaling_under_gradient_accumulation(smoke, tmp_path: Path, scaling
     """2023: each micro-batch contributes its own token mean / accumulation steps (the mean of micro-batch
     means). token_mean: its summed token losses / all target tokens of the optimizer step."""
     from stxlib.hardware import detect_hardware
-    from stxlib.paths import RunPaths
-    from stxlib.train.arguments import training_arguments
     from stxlib.train.collator import build_collator
-    from stxlib.train.trainer import StxTrainer
+    from stxlib.train.kind import StxTrainer, training_arguments
 
     cfg = load_params(SMOKE, ["lora.dropout=0.0", f"train.loss_scaling={scaling}"])
     tokenizer = prepare_tokenizer(cfg.model)

@@ -35,7 +35,7 @@ def _guard(func):
     from stxlib.modeling import ModelLoadError
 
     def handler(args: argparse.Namespace) -> int:
-        from stxlib.train import TrainingDivergedError, TrainSetupError
+        from stxlib.training.errors import TrainingDivergedError, TrainSetupError
 
         return guarded(func, TrainSetupError, TrainingDivergedError, ModelLoadError, FileNotFoundError)(args)
 
@@ -64,7 +64,7 @@ def _train(args: argparse.Namespace) -> int:
     paths = RunPaths.for_config(config, args.run_dir)
     result = run_training(config, paths)
     if result is not None:
-        print(f"best adapter: {result.best_adapter} (step {result.best.step}, eval_loss {result.best.eval_loss:.4f})")
+        print(f"best adapter: {result.exported} (step {result.best.step}, eval_loss {result.best.eval_loss:.4f})")
     return 0
 
 

@@ -1,7 +1,8 @@
 """The `lora` and `train` params sections: the card's hyperparameters by name.
 
-Cross-checks that need the data or the hardware (batch size against the training rows, bf16 support,
-eval/save step alignment) happen when training starts, in `stxlib.train.checks`.
+`TrainerSettings` holds the Trainer hyperparameters every training kind shares; `TrainSection` adds the STX
+recipe's own switches. Cross-checks that need the data or the hardware (batch size against the training rows,
+bf16 support) happen when training starts, in `stxlib.training.checks`.
 """
 
 from __future__ import annotations
@@ -45,8 +46,10 @@ class LoraSection(Section):
         return value
 
 
-class TrainSection(Section):
-    """Trainer settings, named as in the card / qlora. See specs/stx-recipe.md §3."""
+class TrainerSettings(Section):
+    """The Trainer hyperparameters every training kind shares (STX's `train`, and the Shisa stages' sections),
+    named as in the card / qlora (see specs/stx-recipe.md §3). Defaults are the STX card's; a stage's section
+    may subclass this with other defaults and add its own fields."""
 
     per_device_train_batch_size: PositiveInt = 8
     gradient_accumulation_steps: PositiveInt = 2
@@ -54,9 +57,6 @@ class TrainSection(Section):
     learning_rate: PositiveFloat = 2e-4
     lr_scheduler_type: Literal["constant", "constant_with_warmup", "linear", "cosine"] = "constant"
     warmup_ratio: UnitInterval = 0.03
-    # qlora passed warmup_ratio with a `constant` schedule, which ignores it (a no-op). True applies it
-    # (`constant` becomes `constant_with_warmup`). Other schedules always apply it, as in qlora.
-    apply_warmup: bool = False
     max_steps: PositiveInt = 1000
     eval_steps: PositiveInt = 50
     save_steps: PositiveInt = 50
@@ -68,24 +68,12 @@ class TrainSection(Section):
     weight_decay: NonNegativeFloat = 0.0
     # paged_* optimizers need CUDA; on CPU stx trains with plain `adamw_torch` and says so in the log.
     optim: str = "paged_adamw_32bit"
-    # qlora's length grouping (length = characters of input + output), the Trainer's
-    # `train_sampling_strategy="group_by_length"` in transformers 5.
-    group_by_length: bool = True
-    # "sequential": evaluate in file order like transformers 4.31 did; "group_by_length": transformers 5's
-    # behaviour when length grouping is on (eval batches grouped by length too; eval_loss then differs).
-    eval_sampling: Literal["sequential", "group_by_length"] = "sequential"
-    # "2023": mean of micro-batch means under gradient accumulation (transformers 4.31);
-    # "token_mean": the modern mean over every target token of the accumulated batch.
-    loss_scaling: Literal["2023", "token_mean"] = "2023"
     gradient_checkpointing: bool = True
-    # "qlora": source and target tokenised separately (faithful); "joint": prompt+completion together.
-    collator: Literal["qlora", "joint"] = "qlora"
-    train_on_source: bool = False
     # Mixed precision of the Trainer (autocast). bf16 works on CPU and on Ampere+ GPUs; fp16 needs CUDA.
     bf16: bool = True
     fp16: bool = False
     save_total_limit: PositiveInt | None = None
-    # Continue from the last checkpoint in train/checkpoints/ (optimizer, scheduler and RNG state).
+    # Continue from the last checkpoint in <stage>/checkpoints/ (optimizer, scheduler and RNG state).
     # False starts over and deletes earlier checkpoints of this run.
     resume: bool = True
     dataloader_num_workers: NonNegativeInt = 0
@@ -110,14 +98,8 @@ class TrainSection(Section):
             raise ValueError(f"must be a positive integer, got {value}")
         return value
 
-    @field_validator("loss_scaling", mode="before")
-    @classmethod
-    def _year_as_text(cls, value: object) -> object:
-        # `--set train.loss_scaling=2023` and an unquoted `2023` in YAML arrive as an int
-        return "2023" if value == 2023 and not isinstance(value, bool) else value
-
     @model_validator(mode="after")
-    def _one_precision(self) -> TrainSection:
+    def _one_precision(self) -> TrainerSettings:
         if self.bf16 and self.fp16:
             raise ValueError("bf16 and fp16 are both true; choose one mixed precision (the card: bf16)")
         return self
@@ -126,3 +108,29 @@ class TrainSection(Section):
     def effective_batch_size(self) -> int:
         """Sequences per optimizer step in one process (times the number of processes under torchrun)."""
         return self.per_device_train_batch_size * self.gradient_accumulation_steps
+
+
+class TrainSection(TrainerSettings):
+    """The STX stage's `train` section: the shared Trainer settings plus the recipe's fidelity switches."""
+
+    # qlora passed warmup_ratio with a `constant` schedule, which ignores it (a no-op). True applies it
+    # (`constant` becomes `constant_with_warmup`). Other schedules always apply it, as in qlora.
+    apply_warmup: bool = False
+    # qlora's length grouping (length = characters of input + output), the Trainer's
+    # `train_sampling_strategy="group_by_length"` in transformers 5.
+    group_by_length: bool = True
+    # "sequential": evaluate in file order like transformers 4.31 did; "group_by_length": transformers 5's
+    # behaviour when length grouping is on (eval batches grouped by length too; eval_loss then differs).
+    eval_sampling: Literal["sequential", "group_by_length"] = "sequential"
+    # "2023": mean of micro-batch means under gradient accumulation (transformers 4.31);
+    # "token_mean": the modern mean over every target token of the accumulated batch.
+    loss_scaling: Literal["2023", "token_mean"] = "2023"
+    # "qlora": source and target tokenised separately (faithful); "joint": prompt+completion together.
+    collator: Literal["qlora", "joint"] = "qlora"
+    train_on_source: bool = False
+
+    @field_validator("loss_scaling", mode="before")
+    @classmethod
+    def _year_as_text(cls, value: object) -> object:
+        # `--set train.loss_scaling=2023` and an unquoted `2023` in YAML arrive as an int
+        return "2023" if value == 2023 and not isinstance(value, bool) else value

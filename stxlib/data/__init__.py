@@ -38,7 +38,7 @@ __all__ = [
 def collator_tokenizer(config: StxConfig) -> Any:
     """The tokenizer as the training collator sets it up (qlora's EOS and pad handling), so that the
     length statistics count exactly the tokens training will see."""
-    from stxlib.train.tokenizer import prepare_tokenizer
+    from stxlib.training.tokenizer import prepare_tokenizer
 
     return prepare_tokenizer(config.model)
 

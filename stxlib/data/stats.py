@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from stxlib.data.mixing import MixResult
-from stxlib.train.collator import source_target_ids
+from stxlib.tokenization import source_target_ids
 
 
 def summarize(values: Sequence[int]) -> dict[str, float]:

@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
+from stxlib.history import best_eval
+
 TRAIN_COLOR = "#4C72B0"
 EVAL_COLOR = "#C44E52"
 LR_COLOR = "#8C8C8C"
@@ -39,10 +41,8 @@ class LossCurves:
     @property
     def best(self) -> tuple[int, float] | None:
         """(step, eval_loss) of the lowest validation loss; the earliest step on ties."""
-        if not self.eval_steps:
-            return None
-        index = min(range(len(self.eval_loss)), key=lambda i: (self.eval_loss[i], self.eval_steps[i]))
-        return self.eval_steps[index], self.eval_loss[index]
+        best = best_eval({"step": s, "eval_loss": v} for s, v in zip(self.eval_steps, self.eval_loss, strict=True))
+        return (best.step, best.eval_loss) if best else None
 
 
 def _finite(value: Any) -> bool:

@@ -9,24 +9,30 @@ from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from stxlib.cli.common import add_params_options, config_from_args, fail
-    from stxlib.config import ParamsError
-    from stxlib.paths import RunPaths
-
     parser = argparse.ArgumentParser(prog="python -m stxlib.train", description=__doc__)
-    add_params_options(parser)
+    parser.add_argument("params", help="params YAML file (e.g. params/smoke.yaml)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--run-dir", default=None, help="run folder (default: <run.output_root>/<run.name>)")
     args = parser.parse_args(argv)
-    try:
-        config = config_from_args(args)
-    except ParamsError as err:
-        return fail(str(err), 2)
-    from stxlib.modeling import ModelLoadError
-    from stxlib.train import TrainingDivergedError, TrainSetupError, run_training
 
+    from stxlib.config import ParamsError, load_params
+    from stxlib.modeling import ModelLoadError
+    from stxlib.paths import RunPaths
+    from stxlib.training.errors import TrainingDivergedError, TrainSetupError
+
+    try:
+        config = load_params(args.params, args.overrides)
+        from stxlib.train.stage import check_config, run_training
+
+        check_config(config)
+    except ParamsError as err:
+        print(f"stx: error: {err}", file=sys.stderr)
+        return 2
     try:
         run_training(config, RunPaths.for_config(config, args.run_dir))
     except (TrainSetupError, TrainingDivergedError, ModelLoadError) as err:
-        return fail(str(err))
+        print(f"stx: error: {err}", file=sys.stderr)
+        return 1
     return 0
 
 

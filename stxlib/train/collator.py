@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-IGNORE_INDEX = -100
+from stxlib.config import StxConfig
+from stxlib.tokenization import IGNORE_INDEX, source_target_ids
 
 
 @dataclass
@@ -29,14 +30,6 @@ class Example:
 
 def _tokenize(tokenizer: Any, texts: list[str]) -> list[list[int]]:
     return tokenizer(texts, add_special_tokens=False)["input_ids"]
-
-
-def source_target_ids(tokenizer: Any, rows: Sequence[Mapping[str, str]]) -> tuple[list[list[int]], list[list[int]]]:
-    """qlora's token ids, untruncated: `bos + input` and `output + eos`, tokenised separately without special
-    tokens (the data stage's length statistics count these too)."""
-    sources = _tokenize(tokenizer, [f"{tokenizer.bos_token}{r['input']}" for r in rows])
-    targets = _tokenize(tokenizer, [f"{r['output']}{tokenizer.eos_token}" for r in rows])
-    return sources, targets
 
 
 def qlora_examples(
@@ -108,7 +101,7 @@ def pad_examples(examples: Sequence[Example], pad_id: int) -> dict[str, Any]:
     return {"input_ids": ids, "attention_mask": ids.ne(pad_id), "labels": labels}
 
 
-def build_collator(config: Any, tokenizer: Any) -> CausalLMCollator:
+def build_collator(config: StxConfig, tokenizer: Any) -> CausalLMCollator:
     """The collator the params ask for (`train.collator`, `data.source_max_len`, `data.target_max_len`)."""
     return CausalLMCollator(
         tokenizer=tokenizer,

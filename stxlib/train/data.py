@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
 from stxlib.io import read_jsonl
 from stxlib.paths import RunPaths
-from stxlib.train.checks import check_data_files
-from stxlib.train.errors import TrainSetupError
+from stxlib.training.checkpoints import hash_files
+from stxlib.training.errors import TrainSetupError
 
 LENGTH_COLUMN = "length"
+
+
+def check_data_files(paths: RunPaths) -> None:
+    """The data stage's outputs must exist."""
+    missing = [p for p in (paths.train_file, paths.validation_file) if not p.is_file()]
+    if missing:
+        raise TrainSetupError(
+            f"no training data: {', '.join(str(p) for p in missing)} missing. Run the data stage first "
+            f"(stx run PARAMS --stages data, or stx mix PARAMS --run-dir {paths.root})"
+        )
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -46,7 +55,4 @@ def load_datasets(paths: RunPaths) -> tuple[Any, Any]:
 
 def data_fingerprint(paths: RunPaths) -> str:
     """Hash of the train and validation files (a resumed run must see the same data)."""
-    digest = hashlib.sha256()
-    for path in (paths.train_file, paths.validation_file):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return hash_files([paths.train_file, paths.validation_file])

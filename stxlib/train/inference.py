@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from stxlib.config import StxConfig
+from stxlib.paths import RunPaths
 
 MAX_NEW_TOKENS = 128
+QA_FILE = "closed_qa.json"  # in train/: the answers the notebook shows
 
 
 def closed_qa_prompt(context: str, question: str) -> str:
@@ -17,8 +20,8 @@ def closed_qa_prompt(context: str, question: str) -> str:
 
 def load_finetuned(config: StxConfig, adapter: str | Path) -> tuple[Any, Any]:
     """(model, tokenizer): the base as configured (4-bit when set) with the adapter applied, ready to generate."""
-    from stxlib.train.model import load_with_adapter
-    from stxlib.train.tokenizer import prepare_tokenizer
+    from stxlib.train.kind import load_with_adapter
+    from stxlib.training.tokenizer import prepare_tokenizer
 
     tokenizer = prepare_tokenizer(config.model)
     model = load_with_adapter(config, tokenizer, adapter)
@@ -60,3 +63,38 @@ def generate(model: Any, tokenizer: Any, prompt: str, max_new_tokens: int = MAX_
 def closed_qa(model: Any, tokenizer: Any, context: str, question: str, max_new_tokens: int = MAX_NEW_TOKENS) -> str:
     """Answer `question` about `context` the way the card's example does."""
     return generate(model, tokenizer, closed_qa_prompt(context, question), max_new_tokens)
+
+
+def qa_examples(rows: Sequence[Mapping[str, str]], n: int = 2, source: str = "tydiqa") -> list[dict[str, str]]:
+    """The first `n` closed-QA rows of `source`, split back into context and question (the template is
+    `passage + "\\n\\n" + question`; the question is the last paragraph)."""
+    picked = []
+    for row in rows:
+        if row.get("source") != source or "\n\n" not in row["input"]:
+            continue
+        context, question = row["input"].rsplit("\n\n", 1)
+        picked.append({"context": context, "question": question, "gold": row["output"]})
+        if len(picked) == n:
+            break
+    return picked
+
+
+def answer_validation_questions(
+    config: StxConfig, paths: RunPaths, adapter: str | Path, n: int = 2, max_new_tokens: int = MAX_NEW_TOKENS
+) -> list[dict[str, str]]:
+    """The card's closed-QA use on the first `n` TyDiQA rows of `data/validation.jsonl`, base + `adapter`:
+    `{"question", "gold", "answer"}` per example, also written to `train/closed_qa.json`."""
+    from stxlib.io import read_jsonl, write_json
+    from stxlib.train.kind import STAGE
+
+    model, tokenizer = load_finetuned(config, adapter)
+    answers = [
+        {
+            "question": ex["question"],
+            "gold": ex["gold"],
+            "answer": closed_qa(model, tokenizer, ex["context"], ex["question"], max_new_tokens),
+        }
+        for ex in qa_examples(read_jsonl(paths.validation_file), n=n)
+    ]
+    write_json(paths.training(STAGE).root / QA_FILE, answers)
+    return answers

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from stxlib.train.summary import eval_table
+from stxlib.config import StxConfig
+from stxlib.history import eval_table
+
+
+def settings_frame(config: StxConfig) -> Any:
+    """The `lora` and `train` params side by side."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"lora": pd.Series(config.lora.model_dump()), "train": pd.Series(config.train.model_dump())})
+    return frame.fillna("")
 
 
 def eval_loss_frame(log_history: Sequence[Mapping[str, Any]], best_step: int) -> Any:
@@ -23,15 +32,15 @@ def summary_frame(summary: Mapping[str, Any]) -> Any:
     return pd.DataFrame({"value": [str(v) for v in summary.values()]}, index=list(summary))
 
 
-def qa_examples(rows: Sequence[Mapping[str, str]], n: int = 2, source: str = "tydiqa") -> list[dict[str, str]]:
-    """The first `n` closed-QA rows of `source`, split back into context and question (the template is
-    `passage + "\\n\\n" + question`; the question is the last paragraph)."""
-    picked = []
-    for row in rows:
-        if row.get("source") != source or "\n\n" not in row["input"]:
-            continue
-        context, question = row["input"].rsplit("\n\n", 1)
-        picked.append({"context": context, "question": question, "gold": row["output"]})
-        if len(picked) == n:
-            break
-    return picked
+def qa_frame(answers: Sequence[Mapping[str, str]]) -> Any:
+    """Closed-QA answers (`answer_validation_questions`), the answer shown with its quotes (an empty or
+    whitespace answer stays visible)."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "question": [a["question"] for a in answers],
+            "gold": [a["gold"] for a in answers],
+            "answer": [repr(a["answer"]) for a in answers],
+        }
+    )

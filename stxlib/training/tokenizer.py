@@ -1,11 +1,14 @@
-"""The training tokenizer: pad token (qlora's `[PAD]` + resize, or an existing token) and EOS handling."""
+"""The training tokenizer: pad token (qlora's `[PAD]` + resize, or an existing token) and EOS handling.
+
+Light on purpose (transformers is imported inside the functions): the data stage counts tokens with this
+tokenizer, so that its statistics are the tokens training sees."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from stxlib.config import ModelSection
-from stxlib.train.errors import TrainSetupError
+from stxlib.training.errors import TrainSetupError
 
 QLORA_PAD_TOKEN = "[PAD]"
 

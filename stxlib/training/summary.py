@@ -1,4 +1,4 @@
-"""`train/train_summary.json`: what a training run did and what it cost."""
+"""`<stage>/train_summary.json`: what a training run did and what it cost."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from stxlib.train.checkpoints import Best, eval_records
-from stxlib.train.trainer import TokenCounts
+from stxlib.history import Best, eval_records
+from stxlib.training.trainer import TokenCounts
 
 
 def peak_memory(cuda: bool) -> dict[str, Any]:
@@ -20,25 +20,6 @@ def peak_memory(cuda: bool) -> dict[str, Any]:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     rss_bytes = rss if sys.platform == "darwin" else rss * 1024
     return {"peak_memory_gib": round(rss_bytes / 2**30, 3), "peak_memory_kind": "cpu max RSS"}
-
-
-def eval_table(log_history: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """One row per evaluation: step, epoch, eval_loss and the latest train loss before it."""
-    rows = []
-    last_train = None
-    for record in log_history:
-        if "loss" in record:
-            last_train = record["loss"]
-        if "eval_loss" in record:
-            rows.append(
-                {
-                    "step": record["step"],
-                    "epoch": record.get("epoch"),
-                    "eval_loss": record["eval_loss"],
-                    "train_loss": last_train,
-                }
-            )
-    return rows
 
 
 def _rate(tokens: int, seconds: float) -> float | None:

@@ -1,4 +1,4 @@
-"""Trainer callbacks: a log line per evaluation, and a stop on non-finite loss."""
+"""Trainer callbacks of every session: a log line per evaluation, a stop on non-finite loss, a compact bar."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from typing import Any
 
 from transformers import ProgressCallback, TrainerCallback
 
-
-class TrainingDivergedError(RuntimeError):
-    """The training loss or gradient norm became NaN or infinite."""
+from stxlib.history import best_eval
+from stxlib.training.errors import TrainingDivergedError
 
 
 class EvalLogCallback(TrainerCallback):
@@ -22,26 +21,29 @@ class EvalLogCallback(TrainerCallback):
     def on_evaluate(self, args: Any, state: Any, control: Any, metrics: dict[str, float] | None = None, **kw: Any):
         if not state.is_world_process_zero or not metrics or "eval_loss" not in metrics:
             return
-        evals = [(r["eval_loss"], r["step"]) for r in state.log_history if "eval_loss" in r]
-        if not any(step == state.global_step for _, step in evals):  # normally logged just before this call
-            evals.append((metrics["eval_loss"], state.global_step))
-        best_loss, best_step = min(evals, key=lambda x: (x[0], x[1]))
-        self.echo(
-            f"step {state.global_step}/{state.max_steps}: eval_loss {metrics['eval_loss']:.4f} "
-            f"(best {best_loss:.4f} at step {best_step})"
-        )
+        history = list(state.log_history)
+        if not any(r.get("step") == state.global_step and "eval_loss" in r for r in history):
+            history.append({"step": state.global_step, "eval_loss": metrics["eval_loss"]})  # normally logged already
+        best = best_eval(history)
+        so_far = f"best {best.eval_loss:.4f} at step {best.step}" if best else "no finite eval_loss yet"
+        self.echo(f"step {state.global_step}/{state.max_steps}: eval_loss {metrics['eval_loss']:.4f} ({so_far})")
 
 
 class NonFiniteLossCallback(TrainerCallback):
-    """Stops training with a clear error when a logged loss or gradient norm is not finite."""
+    """Stops training with a clear error when a logged loss or gradient norm is not finite. `section` is the
+    params key of the stage's Trainer settings (named in the fix)."""
+
+    def __init__(self, section: str) -> None:
+        self.section = section
 
     def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **kw: Any):
         for key in ("loss", "grad_norm"):
             value = (logs or {}).get(key)
             if isinstance(value, float) and not math.isfinite(value):
                 raise TrainingDivergedError(
-                    f"{key} is {value} at step {state.global_step}: training diverged. Lower train.learning_rate, "
-                    "keep train.max_grad_norm (0.3), or check the data (empty targets give a NaN mean loss)"
+                    f"{key} is {value} at step {state.global_step}: training diverged. Lower "
+                    f"{self.section}.learning_rate, keep {self.section}.max_grad_norm (0.3), or check the data "
+                    "(empty targets give a NaN mean loss)"
                 )
 
 
