@@ -159,3 +159,15 @@ def test_checkpoints_of_other_params_are_refused(tmp_path: Path) -> None:
 def test_check_all_on_the_card_params() -> None:
     assert check_all(spec(load_params(CARD)), CPU).optim == "adamw_torch"
     assert check_all(spec(load_params(CARD)), A100).optim == "paged_adamw_32bit"
+
+
+def test_check_config_refuses_bad_steps_and_optimizers_before_any_stage() -> None:
+    from stxlib.config import ParamsError
+    from stxlib.train import check_config
+
+    check_config(load_params(SMOKE))
+    check_config(load_params(CARD))
+    with pytest.raises(ParamsError, match=r"train\.eval_steps=5 is not a multiple of train\.save_steps=10"):
+        check_config(load_params(SMOKE, ["train.save_steps=10"]))
+    with pytest.raises(ParamsError, match=r"train\.optim='adamw_paged_32' is not a transformers optimizer"):
+        check_config(load_params(CARD, ["train.optim=adamw_paged_32"]))
