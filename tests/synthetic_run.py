@@ -169,7 +169,7 @@ def mix_stats(samples: int = 4389, eval_size: int = 1024) -> dict[str, Any]:
 
 
 def train_summary(log_history: list[dict[str, Any]]) -> dict[str, Any]:
-    """train/train_summary.json in the shape `stxlib.train.summary.build_summary` writes."""
+    """train/train_summary.json in the shape `stxlib.training.summary.build_summary` writes."""
     curves = parse_log_history(log_history)
     step, loss = curves.best
     steps = curves.train_steps[-1]

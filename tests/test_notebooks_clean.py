@@ -75,9 +75,7 @@ def test_the_logic_check_catches_definitions_and_loops() -> None:
 
 
 # Notebooks that still hold logic, each with the work that removes it; strict, so the entry goes with the logic.
-STILL_WITH_LOGIC = {
-    "02_qlora_training": "cell 14 builds the closed-QA table in a for loop (training stage, being reworked)",
-}
+STILL_WITH_LOGIC: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 def test_two_processes_train_one_adapter(tmp_path: Path, tiny_model_dir) -> None:
     """Two gloo ranks train; rank 0 writes one adapter, which `stx merge` then exports."""
     from stxlib.config import load_params
-    from stxlib.data import run_data_stage
+    from stxlib.data import run_stage as run_data_stage
 
     paths = RunPaths(tmp_path / "run")
     run_data_stage(load_params(SMOKE), paths)

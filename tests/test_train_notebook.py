@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
 import pytest
-from helpers import REPO, SMOKE
+from helpers import SMOKE, code_outputs, execute_notebook
 
+from stxlib.config import load_params
+from stxlib.data import run_stage
 from stxlib.history import best_eval, eval_records, read_log_history, train_records
 from stxlib.io import read_json
 from stxlib.paths import RunPaths
@@ -17,26 +18,14 @@ pytestmark = pytest.mark.slow
 
 
 def test_training_notebook(tmp_path: Path, tiny_model_dir) -> None:
-    import papermill
-
-    from stxlib.config import load_params
-    from stxlib.data import run_data_stage
-    from stxlib.runner.kernel import ensure_kernel
-
     paths = RunPaths(tmp_path / "run")
-    run_data_stage(load_params(SMOKE), paths)
-    output = tmp_path / "02_qlora_training.ipynb"
-    papermill.execute_notebook(
-        str(REPO / "notebooks" / "02_qlora_training.ipynb"),
-        str(output),
-        parameters={
-            "params_file": str(SMOKE),
-            "run_dir": str(paths.root),
-            "overrides": "train.max_steps=10; train.eval_steps=5; train.save_steps=5",
-        },
-        kernel_name=ensure_kernel(),
-        cwd=str(REPO / "notebooks"),
-        progress_bar=False,
+    run_stage(load_params(SMOKE), paths)  # the data stage
+    nb = execute_notebook(
+        "02_qlora_training",
+        tmp_path / "02_qlora_training.ipynb",
+        params_file=str(SMOKE),
+        run_dir=str(paths.root),
+        overrides="train.max_steps=10; train.eval_steps=5; train.save_steps=5",
     )
     dirs = paths.training("train")
     summary = read_json(dirs.train_summary)
@@ -55,6 +44,5 @@ def test_training_notebook(tmp_path: Path, tiny_model_dir) -> None:
     assert "名古屋城はだれのために築かれた？" in [a["question"] for a in answers]
     assert all(isinstance(a["answer"], str) and a["gold"] for a in answers) and len(answers) == 2
 
-    nb = nbformat.read(output, as_version=4)
-    images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    images = [o for o in code_outputs(nb) if "image/png" in o.get("data", {})]
     assert len(images) == 1  # the loss plot

@@ -35,7 +35,7 @@ SHORT = ["train.max_steps=10", "train.eval_steps=5", "train.save_steps=5"]
 @pytest.fixture(scope="session")
 def smoke_data(tmp_path_factory, tiny_model_dir) -> Path:
     """The data stage's outputs for the smoke params (written once)."""
-    from stxlib.data import run_data_stage
+    from stxlib.data import run_stage as run_data_stage
 
     root = tmp_path_factory.mktemp("smoke-data")
     run_data_stage(load_params(SMOKE), RunPaths(root))

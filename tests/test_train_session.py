@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from conftest import SMOKE
+from helpers import SMOKE
 
 from stxlib.config import load_params
 from stxlib.history import Best, best_eval, eval_records, eval_table, train_records
@@ -79,7 +79,7 @@ def test_target_tokens_of_labels_and_of_preference_batches() -> None:
 
 @pytest.fixture(scope="module")
 def smoke_run(tmp_path_factory, tiny_model_dir) -> RunPaths:
-    from stxlib.data import run_data_stage
+    from stxlib.data import run_stage as run_data_stage
 
     paths = RunPaths(tmp_path_factory.mktemp("session") / "run")
     run_data_stage(load_params(SMOKE), paths)
