@@ -4,10 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stx-installed
 PARAMS ?= params/smoke.yaml
+MISTRAL_COMMON := mistral-common==1.13.1
 
-.PHONY: venv demo test lint clean
+.PHONY: venv demo test lint clean offline-tokenizer
 
-venv: $(STAMP)
+venv: $(STAMP) offline-tokenizer
 
 # Idempotent: re-runs only when pyproject.toml changes. torch==2.13.0 goes first (a local CPU wheel
 # here; any other torch spec would pull GBs of CUDA wheels).
@@ -17,6 +18,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,notebooks]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name stx --display-name "Python (stx)" >/dev/null
 	@touch $(STAMP)
+
+# stx-mistral-tokenizer: Mistral-7B-v0.1's real 32k SentencePiece tokenizer for the tokenizer stage, copied out of
+# the mistral-common wheel (downloaded, never installed: it pins numpy<2.4) into the stx cache. Instant once there.
+offline-tokenizer: $(STAMP)
+	@$(BIN)/python -m stxlib.tokenizer.offline --check || { \
+		$(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: $(MISTRAL_COMMON) -d .whl && \
+		$(BIN)/python -m stxlib.tokenizer.offline --install .whl; }
 
 demo: venv
 	$(BIN)/stx run $(PARAMS)

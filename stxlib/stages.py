@@ -55,6 +55,18 @@ class Stage:
         return [p for p in self.outputs(paths, config) if not p.exists()]
 
 
+def _tokenizer_outputs(paths: RunPaths, config: StxConfig) -> list[Path]:
+    """efficiency.json; with the extension on, also extension.json and the extended folder's tokenizer (and model)."""
+    folder = paths.root / "tokenizer"
+    ext = config.tokenizer.extension
+    files = [folder / "efficiency.json"]
+    if ext.enabled:
+        files += [folder / "extension.json", folder / "extended" / "tokenizer.json"]
+        if ext.resize_model:
+            files.append(folder / "extended" / "config.json")
+    return files
+
+
 STAGES: tuple[Stage, ...] = (
     Stage(
         name="data",
@@ -89,6 +101,14 @@ STAGES: tuple[Stage, ...] = (
         keys=_EVAL_KEYS,
         workdirs=lambda paths: [paths.eval_root],
         outputs=lambda paths, config: [paths.eval_dir(m.label) / "results.json" for m in config.eval.models],
+    ),
+    Stage(
+        name="tokenizer",
+        notebook="05_tokenizer",
+        package="stxlib.tokenizer",
+        keys=("model.name_or_path", "model.tokenizer", "model.revision", "tokenizer"),
+        workdirs=lambda paths: [paths.root / "tokenizer"],
+        outputs=lambda paths, config: _tokenizer_outputs(paths, config),
     ),
     Stage(
         name="report",

@@ -7,11 +7,14 @@ from stxlib.config.models import ModelRef
 from stxlib.config.params import StxConfig, dump_params, load_params, parse_override_list
 from stxlib.config.report import ReportSection
 from stxlib.config.sections import DataSection, RunSection, SourceSection
+from stxlib.config.tokenizer import CorpusRef, ExtensionSection, TokenizerRef, TokenizerSection
 from stxlib.config.training import LoraSection, TrainSection
 
 __all__ = [
+    "CorpusRef",
     "DataSection",
     "EvalSection",
+    "ExtensionSection",
     "LoraSection",
     "ModelRef",
     "ModelSection",
@@ -21,6 +24,8 @@ __all__ = [
     "Section",
     "SourceSection",
     "StxConfig",
+    "TokenizerRef",
+    "TokenizerSection",
     "TrainSection",
     "dump_params",
     "load_params",

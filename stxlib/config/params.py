@@ -26,6 +26,7 @@ from stxlib.config.evaluation import EvalSection
 from stxlib.config.model import ModelSection
 from stxlib.config.report import ReportSection
 from stxlib.config.sections import DataSection, RunSection
+from stxlib.config.tokenizer import TokenizerSection
 from stxlib.config.training import LoraSection, TrainSection
 from stxlib.paths import looks_local
 
@@ -40,6 +41,7 @@ class StxConfig(Section):
     train: TrainSection = Field(default_factory=TrainSection)
     eval: EvalSection = Field(default_factory=EvalSection)
     report: ReportSection = Field(default_factory=ReportSection)
+    tokenizer: TokenizerSection = Field(default_factory=TokenizerSection)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -61,8 +63,17 @@ _PATH_KEYS = [
     "data.sources.*.validation_files.*",
     "eval.data_dir",
     "eval.shots_dir",
+    "tokenizer.corpora.*.path",
+    "tokenizer.extension.corpus.path",
 ]
-_MAYBE_PATH_KEYS = ["model.name_or_path", "model.tokenizer", "eval.models.*.model", "eval.models.*.adapter"]
+_MAYBE_PATH_KEYS = [
+    "model.name_or_path",
+    "model.tokenizer",
+    "eval.models.*.model",
+    "eval.models.*.adapter",
+    "tokenizer.tokenizers.*.name",
+    "tokenizer.extension.base_model",
+]
 
 
 def load_params(path: str | Path | None = None, overrides: Sequence[str] | str | None = None) -> StxConfig:
