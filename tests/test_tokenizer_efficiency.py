@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -56,7 +57,9 @@ def test_formats_give_the_same_documents(tmp_path: Path) -> None:
     jsonl = write_jsonl(tmp_path / "c.jsonl", [{"text": d, "id": i} for i, d in enumerate(docs)])
     pq.write_table(pa.table({"id": [1, 2, 3], "text": docs}), tmp_path / "c.parquet", row_group_size=2)
     (tmp_path / "c.txt").write_text("\n".join(docs[:2]) + "\n\n" + docs[2] + "\n", encoding="utf-8")
-    for path in (jsonl, tmp_path / "c.parquet", tmp_path / "c.txt"):
+    with gzip.open(tmp_path / "c.jsonl.gz", "wt", encoding="utf-8") as fh:
+        fh.write(jsonl.read_text(encoding="utf-8"))
+    for path in (jsonl, tmp_path / "c.parquet", tmp_path / "c.txt", tmp_path / "c.jsonl.gz"):
         assert list(iter_documents(path)) == docs, path.name
     assert list(iter_documents(tmp_path / "c.txt", "text")) == docs
 

@@ -15,7 +15,8 @@ class CorpusRef(Section):
     """One text corpus: a local file, or one file of a hub dataset repository (downloaded on first use).
 
     - `path`: JSON lines with a `text` field (`.jsonl`/`.json`), parquet with a `text` column (`.parquet`) or plain
-      text, one document per non-empty line (`.txt`); `format: auto` tells them apart by the suffix.
+      text, one document per non-empty line (`.txt`), the text formats optionally gzipped (`.jsonl.gz`);
+      `format: auto` tells them apart by the suffix; `text_field` names another field or column.
     - `hub_id` + `hub_file`: e.g. `uonlp/CulturaX` + `ja/ja_part_00004.parquet` (Shisa's JA sample; gated: accept
       the terms on the hub and log in first).
     - `limit`: the first N documents (Shisa: 50,000); null reads them all.

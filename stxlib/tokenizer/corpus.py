@@ -1,17 +1,20 @@
 """Text corpora for the tokenizer stage, streamed in batches of documents.
 
 A corpus is a local file (JSON lines with a `text` field, parquet with a `text` column, or plain text with one
-document per non-empty line) or one file of a hub dataset repository (e.g. CulturaX's
-`ja/ja_part_00004.parquet`, which Shisa measured), downloaded with `huggingface_hub.hf_hub_download` and then read
-like a local file. Nothing is read whole: 50,000 CulturaX documents are about 85M characters.
+document per non-empty line; JSON lines and text may be gzip-compressed, `.jsonl.gz`) or one file of a hub
+dataset repository (e.g. CulturaX's `ja/ja_part_00004.parquet`, which Shisa measured), downloaded with
+`huggingface_hub.hf_hub_download` and then read like a local file. Nothing is read whole: 50,000 CulturaX
+documents are about 85M characters.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
+from typing import IO
 
 import huggingface_hub
 
@@ -27,10 +30,11 @@ class CorpusError(ValueError):
 def corpus_format(path: Path, declared: str = "auto") -> str:
     if declared != "auto":
         return declared
-    fmt = SUFFIX_FORMATS.get(path.suffix.lower())
-    if fmt is None:
+    suffix = Path(path.stem).suffix if path.suffix.lower() == ".gz" else path.suffix
+    fmt = SUFFIX_FORMATS.get(suffix.lower())
+    if fmt is None or (fmt == "parquet" and suffix != path.suffix):
         raise CorpusError(
-            f"cannot tell the format of {path} from its suffix; name it .jsonl, .parquet or .txt, "
+            f"cannot tell the format of {path} from its suffix; name it .jsonl, .parquet or .txt (.jsonl.gz, .txt.gz), "
             "or set the corpus `format` (jsonl, parquet or text)"
         )
     return fmt
@@ -68,7 +72,7 @@ def iter_documents(path: Path, fmt: str = "auto", text_field: str = "text") -> I
     elif fmt == "parquet":
         yield from _parquet(path, text_field)
     elif fmt == "text":
-        with path.open(encoding="utf-8") as fh:
+        with _open_text(path) as fh:
             for line in fh:
                 line = line.rstrip("\r\n")
                 if line.strip():
@@ -77,8 +81,15 @@ def iter_documents(path: Path, fmt: str = "auto", text_field: str = "text") -> I
         raise CorpusError(f"unknown corpus format {fmt!r} for {path}; use jsonl, parquet or text")
 
 
+def _open_text(path: Path) -> IO[str]:
+    """A text file, gzip-compressed when it ends in `.gz` (e.g. MADLAD-400's `ja_clean_0000.jsonl.gz`)."""
+    if path.suffix.lower() == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open(encoding="utf-8")
+
+
 def _jsonl(path: Path, field: str) -> Iterator[str]:
-    with path.open(encoding="utf-8") as fh:
+    with _open_text(path) as fh:
         for number, line in enumerate(fh, 1):
             if not line.strip():
                 continue
