@@ -150,3 +150,12 @@ def test_cli_stats_writes_the_contract(tiny_model_dir: Path, tmp_path: Path) -> 
     assert bad.returncode == 2 and "positive number of documents" in bad.stderr
     gone = run_stx("tokenizer", "stats", "--tokenizer", str(tiny_model_dir), "--corpus", str(tmp_path / "x.jsonl"))
     assert gone.returncode == 1 and "file not found" in gone.stderr and "x.jsonl" in gone.stderr
+
+
+def test_unknown_tokenizer_says_what_to_give(tmp_path: Path) -> None:
+    from stxlib.tokenizer.efficiency import TokenizerLoadError
+
+    with pytest.raises(TokenizerLoadError, match=r"cannot load tokenizer 'no-such-org/no-such-model'.*stx-tiny"):
+        load_tokenizer("no-such-org/no-such-model")  # the tests run with HF_HUB_OFFLINE=1
+    with pytest.raises(TokenizerLoadError, match=r"cannot load tokenizer .*a local tokenizer folder"):
+        load_tokenizer(str(tmp_path))  # an empty folder

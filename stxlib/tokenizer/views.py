@@ -101,4 +101,5 @@ def split_frame(tokenizers: Mapping[str, Any], sentences: Sequence[str] = EXAMPL
 def split_table(tokenizers: Mapping[str, Any], sentences: Sequence[str] = EXAMPLE_SENTENCES) -> Any:
     """`split_frame` styled for a notebook: left-aligned, wrapped, with `<s>` and `<0xE5>` shown as text."""
     frame = split_frame(tokenizers, sentences)
-    return frame.style.format(escape="html").set_properties(**{"text-align": "left", "white-space": "pre-wrap"})
+    styled = frame.style.format(escape="html", precision=3)
+    return styled.set_properties(**{"text-align": "left", "white-space": "pre-wrap"})
