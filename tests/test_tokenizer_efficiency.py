@@ -153,9 +153,9 @@ def test_cli_stats_writes_the_contract(tiny_model_dir: Path, tmp_path: Path) -> 
 
 
 def test_unknown_tokenizer_says_what_to_give(tmp_path: Path) -> None:
-    from stxlib.tokenizer.efficiency import TokenizerLoadError
+    from stxlib.modeling import ModelLoadError
 
-    with pytest.raises(TokenizerLoadError, match=r"cannot load tokenizer 'no-such-org/no-such-model'.*stx-tiny"):
+    with pytest.raises(ModelLoadError, match=r"cannot load the tokenizer 'no-such-org/no-such-model'.*stx-tiny"):
         load_tokenizer("no-such-org/no-such-model")  # the tests run with HF_HUB_OFFLINE=1
-    with pytest.raises(TokenizerLoadError, match=r"cannot load tokenizer .*a local tokenizer folder"):
+    with pytest.raises(ModelLoadError, match=r"cannot load the tokenizer .*a local folder holding the tokenizer"):
         load_tokenizer(str(tmp_path))  # an empty folder

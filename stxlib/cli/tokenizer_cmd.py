@@ -83,11 +83,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _guard(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    from stxlib.modeling import ModelLoadError
     from stxlib.tokenizer.corpus import CorpusError
-    from stxlib.tokenizer.efficiency import TokenizerLoadError
     from stxlib.tokenizer.extension import ExtensionError
 
-    return guarded(func, CorpusError, TokenizerLoadError, ExtensionError, ValueError, OSError)
+    return guarded(func, CorpusError, ModelLoadError, ExtensionError, ValueError, OSError)
 
 
 def _corpora(files: list[str], limit: int | None) -> list[Any]:

@@ -13,14 +13,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from stxlib.config import CorpusRef
+from stxlib.tokenization import load_tokenizer as load_shipped_tokenizer
 from stxlib.tokenizer.corpus import corpus_batches, iter_batches
 from stxlib.tokenizer.offline import resolve_tokenizer_path
 
 RESULT_KEYS = ("tokenizer", "corpus", "documents", "chars", "tokens", "chars_per_token", "vocab_size")
-
-
-class TokenizerLoadError(RuntimeError):
-    """A tokenizer cannot be loaded; the message says which and what to do."""
 
 
 @dataclass(frozen=True)
@@ -40,22 +37,11 @@ class Efficiency:
 
 
 def load_tokenizer(name_or_path: str, *, revision: str | None = None, trust_remote_code: bool = False) -> Any:
-    """`AutoTokenizer.from_pretrained` on a hub id or folder; `stx-tiny` and `stx-mistral-tokenizer` resolve to
-    their stx cache folders."""
-    from transformers import AutoTokenizer
-
-    path = resolve_tokenizer_path(name_or_path)
-    kwargs: dict[str, Any] = {"trust_remote_code": trust_remote_code}
-    if revision:
-        kwargs["revision"] = revision
-    try:
-        return AutoTokenizer.from_pretrained(path, **kwargs)
-    except (OSError, ValueError) as err:
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
-        raise TokenizerLoadError(
-            f"cannot load tokenizer {name_or_path!r}: {first}. Give a local tokenizer folder, a reachable hub id, "
-            "stx-tiny or stx-mistral-tokenizer."
-        ) from None
+    """The floor's tokenizer loader (`stxlib.tokenization`), with `stx-mistral-tokenizer` resolved to its stx cache
+    folder first (`stx-tiny` resolves there). Raises `ModelLoadError` naming the tokenizer and the fix."""
+    return load_shipped_tokenizer(
+        resolve_tokenizer_path(name_or_path), revision=revision, trust_remote_code=trust_remote_code
+    )
 
 
 class Counter:
