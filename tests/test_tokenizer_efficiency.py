@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import FIXTURES, run_stx
+from helpers import FIXTURES, run_stx
 
 from stxlib.config import CorpusRef
 from stxlib.io import read_json

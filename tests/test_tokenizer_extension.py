@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import FIXTURES, run_stx
+from helpers import FIXTURES, run_stx
 
 from stxlib.config import CorpusRef, ExtensionSection
 from stxlib.io import read_json

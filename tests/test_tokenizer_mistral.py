@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from helpers import FIXTURES
 
 from stxlib.config import CorpusRef, ExtensionSection
 from stxlib.io import write_jsonl

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
-import papermill
 import pytest
 import yaml
-from conftest import FIXTURES, REPO
+from helpers import FIXTURES, code_outputs, execute_notebook
 
 from stxlib.io import read_json
-from stxlib.runner.kernel import ensure_kernel
 from stxlib.tokenizer.offline import is_installed
 
 pytestmark = [
@@ -46,32 +43,20 @@ def test_notebook_measures_and_extends(tmp_path: Path) -> None:
     params_file = tmp_path / "params.yaml"
     params_file.write_text(yaml.safe_dump(params, allow_unicode=True))
     run = tmp_path / "run"
-    output = tmp_path / "05_tokenizer.ipynb"
-    papermill.execute_notebook(
-        str(REPO / "notebooks" / "05_tokenizer.ipynb"),
-        str(output),
-        parameters={"params_file": str(params_file), "run_dir": str(run), "overrides": "tokenizer.batch_size=8"},
-        kernel_name=ensure_kernel(),
-        cwd=str(REPO / "notebooks"),
-        progress_bar=False,
+    nb = execute_notebook(
+        "05_tokenizer",
+        tmp_path / "05_tokenizer.ipynb",
+        params_file=str(params_file),
+        run_dir=str(run),
+        overrides="tokenizer.batch_size=8",
     )
     rows = {(r["tokenizer"], r["corpus"]): r for r in read_json(run / "tokenizer" / "efficiency.json")["results"]}
     assert len(rows) == 6
     assert rows[("mistral-7b-v0.1", "ja-heldout")]["vocab_size"] == 32000
     assert rows[("extended", "ja-heldout")]["chars_per_token"] > rows[("stx-tiny", "ja-heldout")]["chars_per_token"]
     assert (run / "tokenizer" / "extended" / "config.json").is_file()
-    html = "\n".join(
-        str(out.get("data", {}).get("text/html", ""))
-        for cell in nbformat.read(output, as_version=4).cells
-        if cell.cell_type == "code"
-        for out in cell.outputs
-    )
+    outputs = code_outputs(nb)
+    html = "\n".join(str(out.get("data", {}).get("text/html", "")) for out in outputs)
     assert "tokens saved" in html and "trained_vocab_size" in html  # before/after and the extension summary
     assert "▁みどり町の図書館" in html and "&lt;0xE5&gt;" in html  # how the example sentence splits
-    images = [
-        o
-        for c in nbformat.read(output, as_version=4).cells
-        for o in c.get("outputs", [])
-        if "image/png" in o.get("data", {})
-    ]
-    assert images, "the chart is shown"
+    assert [o for o in outputs if "image/png" in o.get("data", {})], "the chart is shown"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FIXTURES
+from helpers import FIXTURES
 
 from stxlib.config import ParamsError, load_params
 from stxlib.io import read_json
