@@ -111,6 +111,18 @@ STAGES: tuple[Stage, ...] = (
         outputs=lambda paths, config: _tokenizer_outputs(paths, config),
     ),
     Stage(
+        name="mt_bench",
+        notebook="10_mt_bench",
+        package="stxlib.mt_bench",
+        keys=("model", "mt_bench"),
+        workdirs=lambda paths: [paths.root / "mt_bench"],
+        outputs=lambda paths, config: [
+            paths.root / "mt_bench" / m.label / name
+            for m in config.mt_bench.models
+            for name in ("answers.jsonl", "judgments.jsonl", "scores.json")
+        ],
+    ),
+    Stage(
         name="report",
         notebook="04_loss_curves",
         package="stxlib.report",

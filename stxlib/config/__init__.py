@@ -4,6 +4,7 @@ from stxlib.config.base import ParamsError, Section
 from stxlib.config.evaluation import EvalSection
 from stxlib.config.model import ModelSection
 from stxlib.config.models import ModelRef
+from stxlib.config.mt_bench import MtBenchJudgeSection, MtBenchSection
 from stxlib.config.params import StxConfig, dump_params, load_params, parse_override_list
 from stxlib.config.report import ReportSection
 from stxlib.config.sections import DataSection, RunSection, SourceSection
@@ -18,6 +19,8 @@ __all__ = [
     "LoraSection",
     "ModelRef",
     "ModelSection",
+    "MtBenchJudgeSection",
+    "MtBenchSection",
     "ParamsError",
     "ReportSection",
     "RunSection",

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field, ValidationError
 from stxlib.config.base import ParamsError, Section
 from stxlib.config.evaluation import EvalSection
 from stxlib.config.model import ModelSection
+from stxlib.config.mt_bench import MtBenchSection
 from stxlib.config.report import ReportSection
 from stxlib.config.sections import DataSection, RunSection
 from stxlib.config.tokenizer import TokenizerSection
@@ -42,6 +43,7 @@ class StxConfig(Section):
     eval: EvalSection = Field(default_factory=EvalSection)
     report: ReportSection = Field(default_factory=ReportSection)
     tokenizer: TokenizerSection = Field(default_factory=TokenizerSection)
+    mt_bench: MtBenchSection = Field(default_factory=MtBenchSection)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -65,14 +67,17 @@ _PATH_KEYS = [
     "eval.shots_dir",
     "tokenizer.corpora.*.path",
     "tokenizer.extension.corpus.path",
+    "mt_bench.question_file",
+    "mt_bench.judge.reference_answers",
 ]
 _MAYBE_PATH_KEYS = [
     "model.name_or_path",
     "model.tokenizer",
-    "eval.models.*.model",
-    "eval.models.*.adapter",
+    "*.models.*.model",  # every ModelRef list (eval.models, mt_bench.models, ...)
+    "*.models.*.adapter",
     "tokenizer.tokenizers.*.name",
     "tokenizer.extension.base_model",
+    "mt_bench.judge.model",
 ]
 
 
