@@ -29,24 +29,25 @@ class LocalModelSpec:
 
 
 def local_backend(spec: LocalModelSpec) -> Backend:
-    """The engine's local Hugging Face backend for `spec`."""
+    """The engine's local Hugging Face backend for `spec` (`LocalBackend.load(engine spec, batch_size=...)`)."""
     try:
-        from stxlib.engine.local import LocalBackend  # the engine's local backend
+        from stxlib.engine.loading import LocalModelSpec as EngineModelSpec
+        from stxlib.engine.local import LocalBackend
     except ImportError:
         raise MtBenchError(
             "the local Hugging Face backend (stxlib.engine.local) is not in this checkout; generate or judge "
             "through an OpenAI-compatible server instead (--api-url / --judge-url, or mt_bench.judge.kind: api)"
         ) from None
-    return LocalBackend.load(
-        spec.model,
+    engine_spec = EngineModelSpec(
+        model=spec.model,
         adapter=spec.adapter,
         dtype=spec.dtype,
         quantization=spec.quantization,
         tokenizer=spec.tokenizer,
         revision=spec.revision,
         trust_remote_code=spec.trust_remote_code,
-        batch_size=spec.batch_size,
     )
+    return LocalBackend.load(engine_spec, batch_size=spec.batch_size)
 
 
 def default_judge_name(kind: str, model: str) -> str:

@@ -153,7 +153,7 @@ def _answer_chunk(
     for question in chunk:
         params = generate_params(question, settings, backend)
         gens = [turns[(question.question_id, c)] for c in range(settings.num_choices)]
-        prompt = gens[-1][-1].meta.get("prompt")  # FastChat kept the last prompt it built
+        prompt = _rendered_prompt(backend, question, gens[-1], settings)  # FastChat kept the last prompt it built
         if prompt is not None:
             params["prompt"] = prompt
         params["new_tokens"] = [[g.new_tokens for g in choice] for choice in gens]
@@ -169,6 +169,17 @@ def _answer_chunk(
             }
         )
     return rows
+
+
+def _rendered_prompt(
+    backend: Backend, question: Question, last_choice: Sequence[Generation], settings: GenerationSettings
+) -> str | None:
+    """The last turn's prompt text as the model saw it, when the backend can render chats (a local model)."""
+    render = getattr(backend, "render_chat", None)
+    if not callable(render):
+        return None
+    previous = [g.text.strip() for g in last_choice[:-1]]
+    return render(conversation(question, previous, settings), settings.chat_template)
 
 
 def _append(path: Path, rows: Sequence[dict[str, Any]]) -> None:

@@ -8,8 +8,10 @@ from typing import Any
 
 import pandas as pd
 
+from stxlib.config import StxConfig
 from stxlib.mt_bench.judging import load_judgments
 from stxlib.mt_bench.questions import load_answers, load_questions
+from stxlib.paths import RunPaths
 
 Results = Mapping[str, Mapping[str, Any]]  # label -> scores.json
 
@@ -106,3 +108,34 @@ def per_question_frame(results: Results, labels: Sequence[str] | None = None) ->
     labels = list(labels or results)
     data = {label: {q["question_id"]: q["score"] for q in results[label].get("per_question", [])} for label in labels}
     return pd.DataFrame(data).sort_index()
+
+
+def models_frame(config: StxConfig, paths: RunPaths) -> pd.DataFrame:
+    """The models this stage answers with (label, model, adapter, precision) and the judge."""
+    from stxlib.mt_bench.stage import model_specs
+
+    judge = config.mt_bench.judge
+    rows = [
+        {
+            "label": ref.label,
+            "model": spec.model,
+            "adapter": spec.adapter or "",
+            "dtype": spec.dtype,
+            "4-bit": spec.quantization is not None,
+        }
+        for ref, spec in model_specs(config, paths)
+    ]
+    frame = pd.DataFrame(rows).set_index("label")
+    frame.attrs["judge"] = f"{judge.kind}: {judge.name or judge.model}" + (f" at {judge.url}" if judge.url else "")
+    return frame
+
+
+def stage_question_frame(config: StxConfig, paths: RunPaths, question_id: int | None = None) -> pd.DataFrame:
+    """`question_frame` for this run's models and question file."""
+    from stxlib.mt_bench.pipeline import resolve_questions
+    from stxlib.mt_bench.stage import model_dir
+
+    section = config.mt_bench
+    questions, _ = resolve_questions(section.question_file, section.questions)
+    folders = {m.label: model_dir(paths, m.label) for m in section.models}
+    return question_frame(folders, questions, question_id)
