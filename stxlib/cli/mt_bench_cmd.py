@@ -69,6 +69,7 @@ def _register_generate(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--batch-size", type=int, default=8, help="questions per engine call")
     parser.add_argument("--dtype", choices=["auto", "float32", "bfloat16"], default="auto")
     parser.add_argument("--load-in-4bit", action="store_true", help="load the local model in 4-bit nf4")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (no GPU only)")
     _retry_options(parser, "")
     parser.add_argument("--force", action="store_true", help="generate again even when --out exists")
     parser.set_defaults(handler=guarded(_generate, *ERRORS))
@@ -92,6 +93,7 @@ def _register_judge(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--judge-name", default=None, help="judge name in the rows (default: the model's name)")
     parser.add_argument("--judge-chat-template", default=None, help="for a local judge without a chat template")
     parser.add_argument("--judge-max-new-tokens", type=int, default=2048)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads for a local judge (no GPU only)")
     parser.add_argument("--batch-size", type=int, default=8, help="judge prompts per call and per save")
     parser.add_argument("--model-name", default=None, help="model name in the rows (default: the answers' model_id)")
     _retry_options(parser, "judge-")
@@ -117,6 +119,7 @@ def _generate(args: argparse.Namespace) -> int:
     from stxlib.mt_bench.generate import GenerationSettings
     from stxlib.mt_bench.pipeline import generate_file
     from stxlib.mt_bench.questions import load_answers
+    from stxlib.mt_bench.stage import set_cpu_threads
     from stxlib.mt_bench.templates import resolve_chat_template
 
     if args.api_url and not args.api_model:
@@ -153,6 +156,7 @@ def _generate(args: argparse.Namespace) -> int:
         from stxlib.config.model import QuantizationSection
 
         quant = QuantizationSection(load_in_4bit=True) if args.load_in_4bit else None
+        set_cpu_threads(args.threads)
         spec = LocalModelSpec(
             model=args.model, adapter=args.adapter, dtype=args.dtype, quantization=quant, batch_size=args.batch_size
         )
@@ -178,11 +182,13 @@ def _judge(args: argparse.Namespace) -> int:
     from stxlib.mt_bench.backends import LocalModelSpec, close_backend, default_judge_name, local_backend
     from stxlib.mt_bench.judging import Judge
     from stxlib.mt_bench.pipeline import judge_file
+    from stxlib.mt_bench.stage import set_cpu_threads
     from stxlib.mt_bench.templates import resolve_chat_template
 
     if args.judge_local_model:
         _, template = resolve_chat_template(args.judge_chat_template, "--judge-chat-template")
         name = args.judge_name or default_judge_name("local", args.judge_local_model)
+        set_cpu_threads(args.threads)
         backend = local_backend(LocalModelSpec(model=args.judge_local_model, batch_size=args.batch_size))
         kind = "local"
     else:

@@ -48,7 +48,7 @@ def category_figure(results: Mapping[str, Mapping[str, Any]]) -> plt.Figure:
     ax.set_ylim(0, 10.8)
     ax.set_ylabel("mean rating (1–10)")
     ax.grid(True, axis="y", alpha=0.3)
-    ax.legend(loc="upper right", fontsize=8, title="model (score)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, title="model (score)")
     fig.tight_layout()
     return fig
 
