@@ -147,3 +147,20 @@ def test_params_section() -> None:
         load_params(SMOKE, ["mt_bench.questions=default61"])
     with pytest.raises(ParamsError, match=r"did you mean 'mt_bench.max_new_tokens'"):
         load_params(SMOKE, ["mt_bench.max_new_token=5"])
+
+
+def test_category_figure_shows_each_model_and_marks_missing_categories() -> None:
+    from stxlib.mt_bench.plots import category_figure
+
+    results = {
+        "base": {"judge": "j", "score": 4.0, "per_category": {"stem": 4.0, "writing": None}},
+        "finetuned": {"judge": "j", "score": 7.5, "per_category": {"stem": 7.0, "writing": 8.0}},
+    }
+    fig = category_figure(results)
+    ax = fig.axes[0]
+    heights = [[round(bar.get_height(), 6) for bar in bars] for bars in ax.containers]
+    assert heights[1] == [7.0, 8.0] and heights[0][0] == 4.0
+    labels = [t.get_text() for t in ax.texts]
+    assert "n/a" in labels and "8.0" in labels
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["base (4.00)", "finetuned (7.50)"]
+    assert "judge: j" in ax.get_title()

@@ -178,33 +178,28 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _judge(args: argparse.Namespace) -> int:
-    from stxlib.engine.http import HttpBackend
-    from stxlib.mt_bench.backends import LocalModelSpec, close_backend, default_judge_name, local_backend
-    from stxlib.mt_bench.judging import Judge
+    from stxlib.config.mt_bench import MtBenchJudgeSection
+    from stxlib.mt_bench.backends import close_backend, make_judge
     from stxlib.mt_bench.pipeline import judge_file
     from stxlib.mt_bench.stage import set_cpu_threads
-    from stxlib.mt_bench.templates import resolve_chat_template
 
-    if args.judge_local_model:
-        _, template = resolve_chat_template(args.judge_chat_template, "--judge-chat-template")
-        name = args.judge_name or default_judge_name("local", args.judge_local_model)
+    local = args.judge_local_model is not None
+    section = MtBenchJudgeSection(
+        kind="local" if local else "api",
+        model=args.judge_local_model if local else args.judge_model,
+        url=args.judge_url,
+        name=args.judge_name,
+        max_new_tokens=args.judge_max_new_tokens,
+        chat_template=args.judge_chat_template,
+        batch_size=args.batch_size,
+        concurrency=args.judge_concurrency,
+        timeout_s=args.judge_timeout,
+        max_retries=args.judge_retries,
+        backoff_s=args.judge_backoff,
+    )
+    if local:
         set_cpu_threads(args.threads)
-        backend = local_backend(LocalModelSpec(model=args.judge_local_model, batch_size=args.batch_size))
-        kind = "local"
-    else:
-        template = None
-        name = args.judge_name or args.judge_model
-        backend = HttpBackend(
-            args.judge_model,
-            args.judge_url,
-            timeout_s=args.judge_timeout,
-            max_retries=args.judge_retries,
-            backoff_s=args.judge_backoff,
-            concurrency=args.judge_concurrency,
-            name=name,
-        )
-        kind = "api"
-    judge = Judge(backend, name, max_new_tokens=args.judge_max_new_tokens, chat_template=template)
+    judge = make_judge(section, template_setting="--judge-chat-template")
     try:
         scores = judge_file(
             judge,
@@ -216,10 +211,10 @@ def _judge(args: argparse.Namespace) -> int:
             reference_answers=args.reference_answers,
             model=args.model_name,
             batch_size=args.batch_size,
-            extra={"judge_kind": kind},
+            extra={"judge_kind": section.kind},
         )
     finally:
-        close_backend(backend)
+        close_backend(judge.backend)
     _print_scores(scores)
     print(f"wrote {Path(args.out) / 'judgments.jsonl'} and {Path(args.out) / 'scores.json'}")
     return 0

@@ -55,7 +55,9 @@ def default_judge_name(kind: str, model: str) -> str:
     return model if kind == "api" else (Path(model.rstrip("/")).name or model)
 
 
-def make_judge(section: MtBenchJudgeSection, *, quantization: Any = None) -> Judge:
+def make_judge(
+    section: MtBenchJudgeSection, *, quantization: Any = None, template_setting: str = "mt_bench.judge.chat_template"
+) -> Judge:
     """A Judge from the `mt_bench.judge` params (api: key from OPENAI_API_KEY only)."""
     name = section.name or default_judge_name(section.kind, section.model)
     if section.kind == "api":
@@ -70,7 +72,7 @@ def make_judge(section: MtBenchJudgeSection, *, quantization: Any = None) -> Jud
         )
         template = None
     else:
-        _, template = resolve_chat_template(section.chat_template, "mt_bench.judge.chat_template")
+        _, template = resolve_chat_template(section.chat_template, template_setting)
         backend = local_backend(
             LocalModelSpec(
                 model=section.model,
