@@ -16,7 +16,6 @@ from stxlib.paths import RunPaths
 from stxlib.runner.kernel import ensure_kernel
 
 pytestmark = pytest.mark.slow
-pytest.importorskip("stxlib.engine.local", reason="needs the engine's local Hugging Face backend")
 
 SMOKE_MT_BENCH = ";".join(
     [

@@ -15,10 +15,10 @@ from engine_doubles import ScriptedBackend
 from openai_server import OpenAIServer, chat_reply
 
 from stxlib.config import ParamsError, load_params
+from stxlib.engine import LocalModelSpec
 from stxlib.io import read_json, read_jsonl
 from stxlib.modeling import ModelLoadError
 from stxlib.mt_bench import check_config, run_stage
-from stxlib.mt_bench.backends import LocalModelSpec
 from stxlib.mt_bench.questions import QUESTION_FILES
 from stxlib.mt_bench.stage import model_dir
 from stxlib.mt_bench.views import (

@@ -114,8 +114,9 @@ def _register_score(commands: argparse._SubParsersAction) -> None:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from stxlib.engine import LocalModelSpec
     from stxlib.engine.http import HttpBackend
-    from stxlib.mt_bench.backends import LocalModelSpec, close_backend, local_backend
+    from stxlib.mt_bench.backends import close_backend, local_backend
     from stxlib.mt_bench.generate import GenerationSettings
     from stxlib.mt_bench.pipeline import generate_file
     from stxlib.mt_bench.questions import load_answers
@@ -157,10 +158,8 @@ def _generate(args: argparse.Namespace) -> int:
 
         quant = QuantizationSection(load_in_4bit=True) if args.load_in_4bit else None
         set_cpu_threads(args.threads)
-        spec = LocalModelSpec(
-            model=args.model, adapter=args.adapter, dtype=args.dtype, quantization=quant, batch_size=args.batch_size
-        )
-        backend = local_backend(spec)
+        spec = LocalModelSpec(model=args.model, adapter=args.adapter, dtype=args.dtype, quantization=quant)
+        backend = local_backend(spec, args.batch_size)
     try:
         rows = generate_file(
             backend,

@@ -2,52 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from stxlib.config.mt_bench import MtBenchJudgeSection
-from stxlib.engine import Backend
+from stxlib.engine import Backend, LocalBackend, LocalModelSpec
 from stxlib.engine.http import HttpBackend
 from stxlib.mt_bench.judging import Judge
-from stxlib.mt_bench.questions import MtBenchError
 from stxlib.mt_bench.templates import resolve_chat_template
 
 
-@dataclass(frozen=True)
-class LocalModelSpec:
-    """A local model to load through the engine (model path/hub id, optional adapter, precision)."""
-
-    model: str
-    adapter: str | None = None
-    dtype: str = "auto"
-    quantization: Any = None  # a QuantizationSection with load_in_4bit, or None
-    tokenizer: str | None = None
-    revision: str | None = None
-    trust_remote_code: bool = False
-    batch_size: int = 8
-
-
-def local_backend(spec: LocalModelSpec) -> Backend:
-    """The engine's local Hugging Face backend for `spec` (`LocalBackend.load(engine spec, batch_size=...)`)."""
-    try:
-        from stxlib.engine.loading import LocalModelSpec as EngineModelSpec
-        from stxlib.engine.local import LocalBackend
-    except ImportError:
-        raise MtBenchError(
-            "the local Hugging Face backend (stxlib.engine.local) is not in this checkout; generate or judge "
-            "through an OpenAI-compatible server instead (--api-url / --judge-url, or mt_bench.judge.kind: api)"
-        ) from None
-    engine_spec = EngineModelSpec(
-        model=spec.model,
-        adapter=spec.adapter,
-        dtype=spec.dtype,
-        quantization=spec.quantization,
-        tokenizer=spec.tokenizer,
-        revision=spec.revision,
-        trust_remote_code=spec.trust_remote_code,
-    )
-    return LocalBackend.load(engine_spec, batch_size=spec.batch_size)
+def local_backend(spec: LocalModelSpec, batch_size: int = 8) -> Backend:
+    """The engine's local Hugging Face backend for `spec` (checked first: a missing folder fails at once)."""
+    spec.check()
+    return LocalBackend.load(spec, batch_size=batch_size)
 
 
 def default_judge_name(kind: str, model: str) -> str:
@@ -73,14 +41,11 @@ def make_judge(
         template = None
     else:
         _, template = resolve_chat_template(section.chat_template, template_setting)
-        backend = local_backend(
-            LocalModelSpec(
-                model=section.model,
-                dtype=section.dtype,
-                quantization=quantization if section.load_in_4bit else None,
-                batch_size=section.batch_size,
-            )
-        )
+        quant = None
+        if section.load_in_4bit and quantization is not None:
+            quant = quantization.model_copy(update={"load_in_4bit": True})
+        spec = LocalModelSpec(model=section.model, dtype=section.dtype, quantization=quant)
+        backend = local_backend(spec, section.batch_size)
     return Judge(backend, name, max_new_tokens=section.max_new_tokens, chat_template=template)
 
 

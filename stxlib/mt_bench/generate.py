@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from stxlib.config.mt_bench import FASTCHAT_TEMPERATURES, SHISA_SYSTEM_PROMPT
-from stxlib.engine import Backend, Generation, GenerationRequest, Message
+from stxlib.engine import Backend, Generation, GenerationRequest, Message, progress_bar
 from stxlib.io import write_jsonl
-from stxlib.mt_bench.progress import count_bar
 from stxlib.mt_bench.questions import MtBenchError, Question, read_rows
 
 # generate_params keys that must match for a partial file to be resumed
@@ -123,7 +122,8 @@ def generate_answers(
             )
     done = _resume(partial, questions, settings, backend, model_id)
     todo = [q for q in questions if q.question_id not in done]
-    bar = count_bar(len(todo) * settings.num_choices * settings.turns, f"answers {model_id}", disable=not progress)
+    total = len(todo) * settings.num_choices * settings.turns
+    bar = progress_bar(total, f"answers {model_id}", unit="req", disable=not progress or total == 0)
     try:
         for start in range(0, len(todo), settings.batch_size):
             chunk = todo[start : start + settings.batch_size]

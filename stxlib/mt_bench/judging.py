@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stxlib.engine import Backend, Generation, GenerationRequest, Message
-from stxlib.mt_bench.progress import count_bar
+from stxlib.engine import Backend, Generation, GenerationRequest, Message, progress_bar
 from stxlib.mt_bench.questions import NEED_REF_CATS, JudgePrompt, MtBenchError, Question, read_rows
 
 ONE_SCORE = re.compile(r"\[\[(\d+\.?\d*)\]\]")
@@ -179,7 +178,7 @@ def judge_answers(
     judged = {(r["question_id"], r["model"], r["judge"][1], int(r.get("turn", 1))) for r in existing}
     todo = [item for item in items if item.key not in judged]
     rows = list(existing)
-    bar = count_bar(len(todo), f"judge {judge.name}", disable=not progress)
+    bar = progress_bar(len(todo), f"judge {judge.name}", unit="req", disable=not progress or not todo)
     try:
         for start in range(0, len(todo), batch_size):
             chunk = todo[start : start + batch_size]

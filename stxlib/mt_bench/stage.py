@@ -8,14 +8,14 @@ An interrupted stage continues: finished answers and judgments are kept and neve
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from stxlib.config import ModelRef, ParamsError, StxConfig
 from stxlib.config.mt_bench import MtBenchSection
-from stxlib.engine import Backend
-from stxlib.modeling import ModelLoadError, is_run_adapter_name, run_adapter_dir
-from stxlib.mt_bench.backends import LocalModelSpec, close_backend, local_backend, make_judge
+from stxlib.engine import Backend, LocalModelSpec
+from stxlib.mt_bench.backends import close_backend, local_backend, make_judge
 from stxlib.mt_bench.generate import GenerationSettings
 from stxlib.mt_bench.judging import Judge
 from stxlib.mt_bench.pipeline import generate_file, judge_file, resolve_questions
@@ -77,35 +77,14 @@ def generation_settings(section: MtBenchSection) -> GenerationSettings:
 
 
 def model_specs(config: StxConfig, paths: RunPaths) -> list[tuple[ModelRef, LocalModelSpec]]:
-    """One local model per `mt_bench.models` entry; a run adapter (`best`, `sft`, ...) must exist already."""
+    """One local model per `mt_bench.models` entry, checked (a run adapter such as `best` must exist already)."""
     specs = []
     for index, entry in enumerate(config.mt_bench.models):
-        adapter_dir = run_adapter_dir(entry.adapter, paths.root)
-        if is_run_adapter_name(entry.adapter) and not (adapter_dir / "adapter_config.json").is_file():
-            raise ModelLoadError(
-                f"mt_bench.models.{index} ({entry.label!r}) uses adapter {entry.adapter!r} = {adapter_dir}, which "
-                f"does not exist yet. Run the {adapter_dir.parent.name} stage first, or list only the base model "
-                "(e.g. --set 'mt_bench.models=[{label: base}]')."
-            )
-        is_base = entry.model is None
-        quantization = None
-        if entry.load_in_4bit:
-            quantization = config.model.quantization.model_copy(update={"load_in_4bit": True})
-        specs.append(
-            (
-                entry,
-                LocalModelSpec(
-                    model=entry.model or config.model.name_or_path,
-                    adapter=str(adapter_dir) if adapter_dir is not None else None,
-                    dtype=config.mt_bench.dtype,
-                    quantization=quantization,
-                    tokenizer=config.model.tokenizer if is_base else None,
-                    revision=config.model.revision if is_base else None,
-                    trust_remote_code=config.model.trust_remote_code,
-                    batch_size=config.mt_bench.batch_size,
-                ),
-            )
+        spec = LocalModelSpec.from_ref(
+            entry, config.model, dtype=config.mt_bench.dtype, run_root=paths.root, key=f"mt_bench.models.{index}"
         )
+        spec.check()
+        specs.append((entry, spec))
     return specs
 
 
@@ -122,7 +101,7 @@ def run_stage(
     config: StxConfig,
     paths: RunPaths,
     *,
-    open_backend: Callable[[LocalModelSpec], Backend] = local_backend,
+    open_backend: Callable[[LocalModelSpec], Backend] | None = None,
     judge: Judge | None = None,
     progress: bool = True,
 ) -> dict[str, dict[str, Any]]:
@@ -132,6 +111,7 @@ def run_stage(
     specs = model_specs(config, paths)
     set_cpu_threads(section.cpu_threads)
     settings = generation_settings(section)
+    open_backend = open_backend or partial(local_backend, batch_size=section.batch_size)
     for entry, spec in specs:
         out = model_dir(paths, entry.label) / ANSWERS
         if out.is_file():
