@@ -6,14 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
-import papermill
 import pytest
-from conftest import REPO, SMOKE
+from helpers import SMOKE, code_outputs, execute_notebook, make_adapter
 
 from stxlib.io import read_json, read_jsonl
 from stxlib.paths import RunPaths
-from stxlib.runner.kernel import ensure_kernel
 
 pytestmark = pytest.mark.slow
 
@@ -31,26 +28,15 @@ SMOKE_MT_BENCH = ";".join(
 )
 
 
-def tiny_lora_adapter(model_dir: Path, out: Path) -> None:
-    """A real, randomly initialised LoRA adapter for the tiny model (what `adapter: best` loads)."""
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
-    lora = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
-    get_peft_model(AutoModelForCausalLM.from_pretrained(model_dir), lora).save_pretrained(out)
-
-
 def test_notebook_answers_judges_and_shows_both_models(tiny_model_dir: Path, tmp_path: Path) -> None:
     paths = RunPaths(tmp_path / "run")
-    tiny_lora_adapter(tiny_model_dir, paths.best_adapter)
-    output = tmp_path / "10_mt_bench.ipynb"
-    papermill.execute_notebook(
-        str(REPO / "notebooks" / "10_mt_bench.ipynb"),
-        str(output),
-        parameters={"params_file": str(SMOKE), "run_dir": str(paths.root), "overrides": SMOKE_MT_BENCH},
-        kernel_name=ensure_kernel(),
-        cwd=str(REPO / "notebooks"),
-        progress_bar=False,
+    make_adapter(tiny_model_dir, paths.best_adapter)  # what `adapter: best` loads
+    nb = execute_notebook(
+        "10_mt_bench",
+        tmp_path / "10_mt_bench.ipynb",
+        params_file=str(SMOKE),
+        run_dir=str(paths.root),
+        overrides=SMOKE_MT_BENCH,
     )
     answers = {}
     for label in ("base", "finetuned"):
@@ -66,9 +52,7 @@ def test_notebook_answers_judges_and_shows_both_models(tiny_model_dir: Path, tmp
         assert {r["judge"][0] for r in read_jsonl(folder / "judgments.jsonl")} == {"stx-tiny"}
     assert answers["base"][0]["choices"] != answers["finetuned"][0]["choices"]  # the adapter changes answers
     assert (paths.plots / "mt_bench_categories.png").is_file()
-    outputs = [
-        out for cell in nbformat.read(output, as_version=4).cells if cell.cell_type == "code" for out in cell.outputs
-    ]
+    outputs = code_outputs(nb)
     html = "\n".join(str(out.get("data", {}).get("text/html", "")) for out in outputs)
     assert "% JA (legacy)" in html and "letters % JA" in html and "n_unparsable" in html
     assert any("image/png" in out.get("data", {}) for out in outputs)  # the per-category chart

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SMOKE
 from engine_doubles import ScriptedBackend
+from helpers import SMOKE
 from openai_server import OpenAIServer, chat_reply
 
 from stxlib.config import ParamsError, load_params
