@@ -111,6 +111,18 @@ STAGES: tuple[Stage, ...] = (
         outputs=lambda paths, config: _tokenizer_outputs(paths, config),
     ),
     Stage(
+        name="llm_jp_eval",
+        notebook="09_llm_jp_eval",
+        package="stxlib.llm_jp_eval",
+        keys=("model", "llm_jp_eval"),
+        workdirs=lambda paths: [paths.root / "llm_jp_eval"],
+        outputs=lambda paths, config: [
+            paths.root / "llm_jp_eval" / m.label / name
+            for m in config.llm_jp_eval.models
+            for name in ("output_eval.json", "score_eval.json")
+        ],
+    ),
+    Stage(
         name="mt_bench",
         notebook="10_mt_bench",
         package="stxlib.mt_bench",

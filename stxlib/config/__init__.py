@@ -2,6 +2,7 @@
 
 from stxlib.config.base import ParamsError, Section
 from stxlib.config.evaluation import EvalSection
+from stxlib.config.llm_jp_eval import LlmJpEvalSection
 from stxlib.config.model import ModelSection
 from stxlib.config.models import ModelRef
 from stxlib.config.mt_bench import MtBenchJudgeSection, MtBenchSection
@@ -16,6 +17,7 @@ __all__ = [
     "DataSection",
     "EvalSection",
     "ExtensionSection",
+    "LlmJpEvalSection",
     "LoraSection",
     "ModelRef",
     "ModelSection",

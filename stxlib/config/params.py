@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from stxlib.config.base import ParamsError, Section
 from stxlib.config.evaluation import EvalSection
+from stxlib.config.llm_jp_eval import LlmJpEvalSection
 from stxlib.config.model import ModelSection
 from stxlib.config.mt_bench import MtBenchSection
 from stxlib.config.report import ReportSection
@@ -41,9 +42,10 @@ class StxConfig(Section):
     lora: LoraSection = Field(default_factory=LoraSection)
     train: TrainSection = Field(default_factory=TrainSection)
     eval: EvalSection = Field(default_factory=EvalSection)
-    report: ReportSection = Field(default_factory=ReportSection)
     tokenizer: TokenizerSection = Field(default_factory=TokenizerSection)
+    llm_jp_eval: LlmJpEvalSection = Field(default_factory=LlmJpEvalSection)
     mt_bench: MtBenchSection = Field(default_factory=MtBenchSection)
+    report: ReportSection = Field(default_factory=ReportSection)
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -67,6 +69,7 @@ _PATH_KEYS = [
     "eval.shots_dir",
     "tokenizer.corpora.*.path",
     "tokenizer.extension.corpus.path",
+    "llm_jp_eval.data_dir",
     "mt_bench.question_file",
     "mt_bench.judge.reference_answers",
 ]
