@@ -84,9 +84,10 @@ class RunSettings:
     def uses_fixtures(self) -> bool:
         return self.data_dir is None
 
-    def names(self) -> list[str]:
+    def names(self, where: str = "dataset") -> list[str]:
+        """The datasets in 1.1's order (`all` = the ten); an unknown name is an error naming `where`."""
         wanted = [n for n in self.datasets if n != "all"]
-        return resolve_datasets(None if "all" in self.datasets else wanted, "llm_jp_eval.datasets")
+        return resolve_datasets(None if "all" in self.datasets else wanted, where)
 
 
 @dataclass(frozen=True)

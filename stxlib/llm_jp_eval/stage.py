@@ -44,7 +44,7 @@ def check_config(config: StxConfig) -> None:
     """Dataset names and the data folder, before any stage runs."""
     settings = stage_settings(config)
     try:
-        settings.names()
+        settings.names("llm_jp_eval.datasets")
     except UnknownDatasetError as err:
         raise ParamsError(str(err)) from None
     if settings.data_dir is not None and not Path(settings.data_dir).expanduser().is_dir():
