@@ -178,4 +178,10 @@ def finish_row(tokenizer: Any, new: Sequence[int], end: int | None, eos: set[int
     else:
         reason = "length"
     meta = {"prompt_tokens": len(row.prompt), "truncated": row.truncated}
-    return Generation(text=cut, new_tokens=len(kept), finish_reason=reason, meta=meta)  # type: ignore[arg-type]
+    return Generation(
+        text=cut,
+        new_tokens=len(kept),
+        finish_reason=reason,  # type: ignore[arg-type]
+        meta=meta,
+        token_ids=tuple(kept),
+    )

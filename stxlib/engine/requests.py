@@ -75,13 +75,15 @@ class Generation:
     """A backend's answer to one request.
 
     `meta` of the local backend: `prompt_tokens` (after truncation) and `truncated` (the prompt lost tokens
-    on the left).
+    on the left). `token_ids`: the new tokens kept (up to the stop, EOS included), from the local backend, so a
+    caller can decode them its own way (e.g. in the context of the prompt, as a transformers pipeline did).
     """
 
     text: str  # decoded new text, cut before the first stop string
     new_tokens: int | None = None  # tokens generated (None when a server does not say)
     finish_reason: FinishReason | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    token_ids: tuple[int, ...] | None = None  # the new token ids kept (None when a server does not say)
 
 
 @dataclass(frozen=True)
