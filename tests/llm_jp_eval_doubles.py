@@ -2,7 +2,7 @@
 
 It implements the engine's `Backend` protocol without a model: the "answer" to a prompt is the first few-shot
 answer in it followed by a newline and more text, as a model continuing the pattern would write. The real local
-backend is exercised by the notebook test once the engine provides it.
+backend runs in tests/test_llm_jp_eval_engine.py and the notebook test.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from stxlib.engine import Generation, GenerationRequest, Progress
+from stxlib.engine import Generation, GenerationRequest, LocalModelSpec, Progress
 
 FIRST_ANSWER = re.compile(r"### 回答：\n(.*?)\n")
 
@@ -66,9 +66,9 @@ class BackendFactory:
 
     def __init__(self, **kwargs) -> None:
         self.kwargs = kwargs
-        self.opened: list[tuple[str, int, ScriptedBackend]] = []
+        self.opened: list[tuple[LocalModelSpec, int, ScriptedBackend]] = []
 
-    def __call__(self, spec, batch_size: int) -> ScriptedBackend:
+    def __call__(self, spec: LocalModelSpec, batch_size: int) -> ScriptedBackend:
         backend = ScriptedBackend(**self.kwargs)
-        self.opened.append((spec.label, batch_size, backend))
+        self.opened.append((spec, batch_size, backend))
         return backend

@@ -51,10 +51,13 @@ def test_score_names_a_record_without_gold(tmp_path, capsys) -> None:
     assert "output_eval.json not found" in capsys.readouterr().err
 
 
-def test_run_without_an_engine_backend_is_a_clear_error(tmp_path, capsys) -> None:
-    code = main(["llm-jp-eval", "run", "--model", "stx-tiny", "--datasets", "jamp", "--out", str(tmp_path / "o")])
-    assert code == 1
-    assert "no local Hugging Face backend" in capsys.readouterr().err
+def test_run_names_a_missing_model_or_adapter_folder(tmp_path, capsys) -> None:
+    out = ["--datasets", "jamp", "--out", str(tmp_path / "o")]
+    assert main(["llm-jp-eval", "run", "--model", str(tmp_path / "no-model"), *out]) == 1
+    assert str(tmp_path / "no-model") in capsys.readouterr().err
+    assert main(["llm-jp-eval", "run", "--model", "stx-tiny", "--adapter", str(tmp_path / "no-adapter"), *out]) == 1
+    assert str(tmp_path / "no-adapter") in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
 
 
 def test_run_writes_the_files(tmp_path, capsys, monkeypatch, shared) -> None:
@@ -63,7 +66,8 @@ def test_run_writes_the_files(tmp_path, capsys, monkeypatch, shared) -> None:
     out = tmp_path / "out"
     data = shared / "data" / "llm-jp-eval-1.1"  # holds test/<dataset>.json
     argv = ["llm-jp-eval", "run", "--model", "stx-tiny", "--data-dir", str(data), "--datasets", "jsem,jamp"]
-    assert main([*argv, "--limit", "4", "--shisa-bos", "--batch-size", "2", "--out", str(out)]) == 0
+    options = ["--limit", "4", "--shisa-bos", "--batch-size", "2", "--decoding", "new_tokens", "--out", str(out)]
+    assert main([*argv, *options]) == 0  # new_tokens: the scripted backend returns text only
     printed = capsys.readouterr().out
     assert "jamp_exact_match" in printed and "wrote" in printed and "warning" not in printed
     output = read_json(out / "output_eval.json")
@@ -71,8 +75,9 @@ def test_run_writes_the_files(tmp_path, capsys, monkeypatch, shared) -> None:
     logs = shared / "data" / "golden" / "llm-jp-eval-1.1-logs"
     logged = read_json(logs / "shisa-mega-dpo-7b-v1.1" / "output_eval.json")
     assert output["jamp"][0]["prompt"] == logged["jamp"][0]["prompt"]  # Shisa's prompt, from the real files
-    assert factory.opened[0][:2] == ("stx-tiny", 2)
-    assert read_json(out / "run_info.json")["shisa_bos"] is True
+    assert (factory.opened[0][0].model, factory.opened[0][1]) == ("stx-tiny", 2)
+    info = read_json(out / "run_info.json")
+    assert info["shisa_bos"] is True and info["decoding"] == "new_tokens" and info["label"] == "stx-tiny"
 
 
 def test_run_rejects_an_unknown_dataset(tmp_path, capsys) -> None:

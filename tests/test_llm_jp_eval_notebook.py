@@ -12,7 +12,6 @@ from llm_jp_eval_doubles import BackendFactory
 
 from stxlib.config import load_params
 from stxlib.io import read_json
-from stxlib.llm_jp_eval.runner import BackendUnavailableError, ModelSpec, open_local_backend
 from stxlib.llm_jp_eval.stage import run_stage
 from stxlib.paths import RunPaths
 from stxlib.runner.kernel import ensure_kernel
@@ -69,10 +68,7 @@ def test_notebook_shows_a_resumed_run(tmp_path) -> None:
 
 
 def test_notebook_with_the_tiny_model(tmp_path) -> None:
-    try:
-        open_local_backend(ModelSpec("probe", "stx-tiny"), 1)
-    except BackendUnavailableError as err:
-        pytest.skip(f"needs the engine's local backend: {err}")
+    """The real engine backend on the tiny model, through the notebook."""
     paths = RunPaths(tmp_path / "run")
     overrides = [*OVERRIDES, "llm_jp_eval.models=[{label: base}]", "llm_jp_eval.cpu_threads=1"]
     text = _execute(paths, tmp_path, overrides)

@@ -9,25 +9,26 @@ import pytest
 from llm_jp_eval_doubles import BackendFactory, ScriptedBackend
 
 from stxlib.config import ParamsError, load_params
+from stxlib.engine import LocalModelSpec
 from stxlib.io import read_json, read_jsonl
 from stxlib.llm_jp_eval.data import fixtures_dir
 from stxlib.llm_jp_eval.files import read_output_eval
 from stxlib.llm_jp_eval.prompts import render_prompt
-from stxlib.llm_jp_eval.runner import BackendUnavailableError, ModelSpec, RunSettings, evaluate_model
+from stxlib.llm_jp_eval.runner import RunSettings, evaluate_model
 from stxlib.llm_jp_eval.scoring import score_output
 from stxlib.llm_jp_eval.stage import check_config, model_specs, run_stage
 from stxlib.modeling import ModelLoadError
 from stxlib.paths import RunPaths
 
-SPEC = ModelSpec(label="m", model="stx-tiny")
+SPEC = LocalModelSpec("stx-tiny")
 
 
 def test_requests_follow_1_1(tmp_path) -> None:
     factory = BackendFactory()
     settings = RunSettings(datasets=("jsts", "niilc"), limit=3, batch_size=5)
-    result = evaluate_model(SPEC, settings, tmp_path, backend_factory=factory, progress=False)
-    ((label, batch_size, backend),) = factory.opened
-    assert (label, batch_size, backend.closed) == ("m", 5, True)
+    result = evaluate_model("m", SPEC, settings, tmp_path, backend_factory=factory, progress=False)
+    ((spec, batch_size, backend),) = factory.opened
+    assert (spec, batch_size, backend.closed) == (SPEC, 5, True)
     assert [r.max_new_tokens for r in backend.requests] == [3, 3, 3, 180, 180, 180]
     assert all(r.stop == ("\n",) and r.greedy and r.add_special_tokens is False for r in backend.requests)
     output = result.output
@@ -41,7 +42,7 @@ def test_requests_follow_1_1(tmp_path) -> None:
 
 
 def test_files_are_llm_jp_evals_and_score_from_disk(tmp_path) -> None:
-    result = evaluate_model(SPEC, RunSettings(limit=2), tmp_path, backend_factory=BackendFactory(), progress=False)
+    result = evaluate_model("m", SPEC, RunSettings(limit=2), tmp_path, backend_factory=BackendFactory(), progress=False)
     on_disk = read_output_eval(tmp_path / "output_eval.json")
     assert on_disk == result.output and len(on_disk) == 10
     score_eval = read_json(tmp_path / "score_eval.json")
@@ -54,15 +55,19 @@ def test_files_are_llm_jp_evals_and_score_from_disk(tmp_path) -> None:
     info = read_json(tmp_path / "run_info.json")
     assert info["data_is_fixture"] and "fixture" in info["warnings"][0]
     assert info["generated_samples"] == 20 and info["backend"] == "scripted" and info["limit"] == 2
+    assert info["label"] == "m" and info["decoding"] == "pipeline" and info["loaded"] is None
+    # a text-only backend cannot be decoded 1.1's way: its text is used, and the run says so per dataset
+    assert read_json(tmp_path / "parts" / "jamp.json")["decoding"] == "text-only backend"
+    assert sum("returned text only" in w for w in info["warnings"]) == 10
     # the scripted answer is the first shot's ("entailment"); the first two golds: entailment, contradiction
     assert result.scores.values["jamp_exact_match"] == 0.5
 
 
 def test_stopping_at_a_newline_leaves_pred_unchanged(tmp_path) -> None:
     settings = RunSettings(datasets=("jamp", "niilc"), limit=3)
-    cut = evaluate_model(SPEC, settings, tmp_path / "a", backend_factory=BackendFactory(), progress=False)
+    cut = evaluate_model("m", SPEC, settings, tmp_path / "a", backend_factory=BackendFactory(), progress=False)
     whole = evaluate_model(
-        SPEC, settings, tmp_path / "b", backend_factory=BackendFactory(honour_stop=False), progress=False
+        "m", SPEC, settings, tmp_path / "b", backend_factory=BackendFactory(honour_stop=False), progress=False
     )
     assert read_json(tmp_path / "b" / "parts" / "jamp.json")["raw_outputs"][0].count("\n") == 3
     assert cut.output == whole.output
@@ -71,40 +76,38 @@ def test_stopping_at_a_newline_leaves_pred_unchanged(tmp_path) -> None:
 def test_interrupted_run_resumes_without_regenerating(tmp_path) -> None:
     settings = RunSettings(datasets=("jamp", "jnli", "jsquad"), limit=2)
     with pytest.raises(KeyboardInterrupt):
-        evaluate_model(SPEC, settings, tmp_path, backend_factory=BackendFactory(interrupt_on_call=2), progress=False)
+        evaluate_model(
+            "m", SPEC, settings, tmp_path, backend_factory=BackendFactory(interrupt_on_call=2), progress=False
+        )
     assert sorted(p.name for p in (tmp_path / "parts").iterdir()) == ["jamp.json"]
     assert not (tmp_path / "output_eval.json").exists() and not list(tmp_path.glob("parts/.*"))
     factory = BackendFactory()
-    result = evaluate_model(SPEC, settings, tmp_path, backend_factory=factory, progress=False)
+    result = evaluate_model("m", SPEC, settings, tmp_path, backend_factory=factory, progress=False)
     backend = factory.opened[0][2]
     assert backend.calls == 2 and {r.max_new_tokens for r in backend.requests} == {3, 25}  # jnli, jsquad only
     assert result.run_info["reused"] == ["jamp"] and result.run_info["generated"] == ["jnli", "jsquad"]
     # everything present: no backend is opened at all
     again = BackendFactory()
-    evaluate_model(SPEC, settings, tmp_path, backend_factory=again, progress=False)
+    evaluate_model("m", SPEC, settings, tmp_path, backend_factory=again, progress=False)
     assert again.opened == []
 
 
 def test_changed_settings_regenerate(tmp_path) -> None:
     settings = RunSettings(datasets=("jamp",), limit=2)
-    evaluate_model(SPEC, settings, tmp_path, backend_factory=BackendFactory(), progress=False)
+    evaluate_model("m", SPEC, settings, tmp_path, backend_factory=BackendFactory(), progress=False)
     for changed in (
         RunSettings(datasets=("jamp",), limit=3),
         RunSettings(datasets=("jamp",), limit=3, shisa_bos=True),
         RunSettings(datasets=("jamp",), limit=3, shisa_bos=True, add_special_tokens=True),
+        RunSettings(datasets=("jamp",), limit=3, shisa_bos=True, add_special_tokens=True, decoding="new_tokens"),
     ):
         factory = BackendFactory()
-        result = evaluate_model(SPEC, changed, tmp_path, backend_factory=factory, progress=False)
+        result = evaluate_model("m", SPEC, changed, tmp_path, backend_factory=factory, progress=False)
         assert result.run_info["generated"] == ["jamp"]
     assert "<s>" in result.output["jamp"][0]["prompt"] and factory.opened[0][2].requests[0].add_special_tokens
     forced = BackendFactory()
-    evaluate_model(SPEC, changed, tmp_path, backend_factory=forced, force=True, progress=False)
+    evaluate_model("m", SPEC, changed, tmp_path, backend_factory=forced, force=True, progress=False)
     assert len(forced.opened) == 1
-
-
-def test_without_an_engine_backend_the_error_says_so(tmp_path) -> None:
-    with pytest.raises(BackendUnavailableError, match="no local Hugging Face backend"):
-        evaluate_model(SPEC, RunSettings(datasets=("jamp",), limit=1), tmp_path, progress=False)
 
 
 # ------------------------------------------------------------------ the stage
@@ -125,7 +128,8 @@ def test_stage_evaluates_every_model_into_its_folder(tmp_path) -> None:
     _adapter(paths.root / "train" / "best_adapter")
     factory = BackendFactory()
     results = run_stage(config, paths, backend_factory=factory)
-    assert list(results) == ["base", "finetuned"] and [o[0] for o in factory.opened] == ["base", "finetuned"]
+    assert list(results) == ["base", "finetuned"]
+    assert [o[0].adapter for o in factory.opened] == [None, str(paths.root / "train" / "best_adapter")]
     from stxlib.stages import get_stage
 
     assert get_stage("llm_jp_eval").missing_outputs(paths, config) == []
@@ -140,6 +144,10 @@ def test_stage_refuses_a_missing_run_adapter_before_generating(tmp_path) -> None
     with pytest.raises(ModelLoadError, match=r"adapter 'dpo' = .*dpo/best_adapter, which does not exist yet"):
         run_stage(config, RunPaths.for_config(config), backend_factory=factory)
     assert factory.opened == []
+    config = _config(tmp_path, f"llm_jp_eval.models=[{{label: x, adapter: {tmp_path / 'nowhere'}}}]")
+    with pytest.raises(ModelLoadError, match=r"llm_jp_eval\.models\.0 \('x'\): .*nowhere"):
+        run_stage(config, RunPaths.for_config(config), backend_factory=factory)
+    assert factory.opened == []
 
 
 def test_model_specs_use_the_runs_base_and_4bit_settings(tmp_path) -> None:
@@ -148,7 +156,9 @@ def test_model_specs_use_the_runs_base_and_4bit_settings(tmp_path) -> None:
         "model.tokenizer=tok",
         "llm_jp_eval.models=[{label: a, load_in_4bit: true}, {label: b, model: other/model}]",
     )
-    a, b = model_specs(config, RunPaths.for_config(config))
+    specs = model_specs(config, RunPaths.for_config(config))
+    assert list(specs) == ["a", "b"]
+    a, b = specs.values()
     assert (a.model, a.tokenizer, a.quantization.quant_type) == ("stx-tiny", "tok", "nf4")
     assert (b.model, b.tokenizer, b.quantization) == ("other/model", None, None)
 

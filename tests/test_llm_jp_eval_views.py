@@ -9,9 +9,10 @@ matplotlib.use("Agg")
 import pytest
 from llm_jp_eval_doubles import BackendFactory
 
+from stxlib.engine import LocalModelSpec
 from stxlib.io import read_json
 from stxlib.llm_jp_eval.plots import plot_categories, save_category_plot
-from stxlib.llm_jp_eval.runner import ModelSpec, RunSettings, evaluate_model
+from stxlib.llm_jp_eval.runner import RunSettings, evaluate_model
 from stxlib.llm_jp_eval.views import category_table, prompt_example, read_scores, run_table, score_table, wrong_answers
 
 
@@ -45,7 +46,7 @@ def test_chart_is_saved(golden, tmp_path) -> None:
 def test_prompt_and_wrong_answers_from_a_run(tmp_path) -> None:
     out = tmp_path / "m"
     settings = RunSettings(datasets=("jamp", "jsquad", "jsts"), limit=4)
-    evaluate_model(ModelSpec("m", "stx-tiny"), settings, out, backend_factory=BackendFactory(), progress=False)
+    evaluate_model("m", LocalModelSpec("stx-tiny"), settings, out, backend_factory=BackendFactory(), progress=False)
     output = read_json(out / "output_eval.json")
     text = prompt_example(out, "jsquad", 1)
     assert text.endswith(output["jsquad"][1]["input"] + "\n### 回答：\n") and "{input}" not in text

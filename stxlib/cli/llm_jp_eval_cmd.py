@@ -11,14 +11,13 @@ from stxlib.config.model import QuantizationSection
 from stxlib.llm_jp_eval.data import LlmJpEvalDataError
 from stxlib.llm_jp_eval.datasets import DATASET_NAMES, UnknownDatasetError, check_dataset_name
 from stxlib.llm_jp_eval.files import OutputEvalError
-from stxlib.llm_jp_eval.runner import BackendUnavailableError
+from stxlib.llm_jp_eval.generation import DECODINGS
 from stxlib.modeling import ModelLoadError
 
 KNOWN_ERRORS = (
     LlmJpEvalDataError,
     UnknownDatasetError,
     OutputEvalError,
-    BackendUnavailableError,
     ModelLoadError,
     ValueError,
     OSError,
@@ -61,10 +60,19 @@ def _register_run(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="tokenise prompts with the tokenizer's special tokens (BOS); 1.1's pipeline did not",
     )
+    run.add_argument(
+        "--decoding",
+        choices=DECODINGS,
+        default="pipeline",
+        help="pipeline (1.1's): new tokens decoded in the prompt's context with transformers 4's clean-up; "
+        "new_tokens: decoded alone",
+    )
     run.add_argument("--batch-size", type=int, default=8, help="prompts per generation batch")
     run.add_argument("--dtype", choices=["auto", "float32", "bfloat16", "float16"], default="auto")
     run.add_argument("--load-in-4bit", action="store_true", help="load the model in 4-bit nf4 (bitsandbytes)")
     run.add_argument("--tokenizer", default=None, help="tokenizer to use (default: the adapter's, else the model's)")
+    run.add_argument("--revision", default=None, help="hub revision of the model (and of its own tokenizer)")
+    run.add_argument("--trust-remote-code", action="store_true", help="allow the model's own code from the hub")
     run.add_argument("--label", default=None, help="name of this model in the outputs")
     run.add_argument("--out", default=None, help="output folder (default: results/llm_jp_eval/<label>)")
     run.add_argument("--threads", type=int, default=None, help="torch CPU threads")
@@ -93,8 +101,9 @@ def default_label(model: str, adapter: str | None) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from stxlib.engine import LocalModelSpec
     from stxlib.hardware import set_cpu_threads
-    from stxlib.llm_jp_eval.runner import ModelSpec, RunSettings, evaluate_model
+    from stxlib.llm_jp_eval.runner import RunSettings, evaluate_model
     from stxlib.llm_jp_eval.views import score_table
 
     if args.limit < 0 or args.batch_size < 1 or args.num_few_shots < 0:
@@ -106,20 +115,23 @@ def _run(args: argparse.Namespace) -> int:
         num_few_shots=args.num_few_shots,
         shisa_bos=args.shisa_bos,
         add_special_tokens=args.add_special_tokens,
+        decoding=args.decoding,
         batch_size=args.batch_size,
     )
     label = args.label or default_label(args.model, args.adapter)
-    spec = ModelSpec(
-        label=label,
+    spec = LocalModelSpec(
         model=args.model,
-        adapter=args.adapter,
-        tokenizer=args.tokenizer,
+        adapter=str(Path(args.adapter).expanduser()) if args.adapter else None,
         dtype=args.dtype,
         quantization=QuantizationSection(load_in_4bit=True) if args.load_in_4bit else None,
+        tokenizer=args.tokenizer,
+        revision=args.revision,
+        trust_remote_code=args.trust_remote_code,
     )
+    spec.check()
     out = Path(args.out) if args.out else Path("results") / "llm_jp_eval" / label
     set_cpu_threads(args.threads)
-    result = evaluate_model(spec, settings, out, force=args.force)
+    result = evaluate_model(label, spec, settings, out, force=args.force)
     print(score_table({label: result.scores.score_eval()}).to_string())
     for warning in result.run_info["warnings"]:
         print(f"warning: {warning}")

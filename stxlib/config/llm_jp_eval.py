@@ -26,6 +26,9 @@ class LlmJpEvalSection(Section):
     - `shisa_bos`: Shisa's patch, a literal `<s>` right after `### 指示\\n` (how Shisa's logs were made);
     - `add_special_tokens`: tokenise the prompt with the tokenizer's special tokens (BOS). 1.1 ran through the
       transformers text-generation pipeline, which did not add them (before transformers 4.43): false reproduces it;
+    - `decoding`: `pipeline` = 1.1's text, the new tokens decoded in the prompt's context with transformers 4's
+      tokenization-space clean-up (a leading space kept, `" ,"` -> `","`); `new_tokens` = the new tokens decoded
+      alone (the engine's text);
     - `batch_size`: prompts per generation batch; `dtype`: weights dtype (`auto` = the checkpoint's);
       `cpu_threads`: torch CPU threads when there is no GPU.
     """
@@ -37,6 +40,7 @@ class LlmJpEvalSection(Section):
     num_few_shots: NonNegativeInt = 4
     shisa_bos: bool = False
     add_special_tokens: bool = False
+    decoding: Literal["pipeline", "new_tokens"] = "pipeline"
     batch_size: PositiveInt = 8
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     cpu_threads: PositiveInt | None = None

@@ -2,9 +2,10 @@
 
 Generation as 1.1 did it through the Hugging Face text-generation pipeline: greedy, at most `output_length` new
 tokens per dataset, the prompt tokenised **without** special tokens (the pipeline of transformers < 4.43 called
-the tokenizer with `add_special_tokens=False`; `add_special_tokens=True` is offered as the fix). Only the first
-line of the output is scored, so generation stops at the first newline: the text before it is the same either
-way (greedy decoding is causal and NFKC never creates or absorbs a newline), so `pred` does not change.
+the tokenizer with `add_special_tokens=False`; `add_special_tokens=True` is offered as the fix), the new tokens
+decoded in the prompt's context (`generation.py`). Only the first line of the output is scored, so generation
+stops at the first newline: the text before it is the same either way (greedy decoding is causal and NFKC never
+creates or absorbs a newline), so `pred` does not change.
 
 Resumable: each dataset's records go to `parts/<dataset>.json` (atomically) as soon as they exist, tagged with a
 fingerprint of everything that decides them; a dataset whose part matches is not generated again.
@@ -17,53 +18,21 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from stxlib.config.model import QuantizationSection
-from stxlib.engine import Backend, Generation, GenerationRequest
+from stxlib.engine import Backend, Generation, GenerationRequest, LocalModelSpec, progress_bar
 from stxlib.llm_jp_eval import files
 from stxlib.llm_jp_eval.data import EvalFile, fixtures_dir, load_datasets
 from stxlib.llm_jp_eval.datasets import VERSION, resolve_datasets
+from stxlib.llm_jp_eval.generation import STOP, Decoding, open_local_backend, output_texts
 from stxlib.llm_jp_eval.metrics import normalize, postprocess
 from stxlib.llm_jp_eval.prompts import dataset_template, render_prompt
 from stxlib.llm_jp_eval.scoring import Scores, score_output
 
-STOP = ("\n",)
-
-
-class BackendUnavailableError(RuntimeError):
-    """No generation backend could be opened for a model."""
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """One model to evaluate: a hub id, local folder or stx-tiny, optionally with a PEFT adapter (not merged)."""
-
-    label: str
-    model: str
-    adapter: str | None = None
-    tokenizer: str | None = None
-    revision: str | None = None
-    dtype: str = "auto"
-    quantization: QuantizationSection | None = None  # 4-bit settings, None = full precision
-    trust_remote_code: bool = False
-
-    def identity(self) -> dict[str, Any]:
-        """What decides this model's outputs (the adapter by its files' sizes and times)."""
-        ident = asdict(self)
-        ident.pop("label")
-        ident["quantization"] = self.quantization.model_dump() if self.quantization else None
-        if self.adapter and Path(self.adapter).is_dir():
-            ident["adapter_files"] = sorted(
-                (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in Path(self.adapter).iterdir() if p.is_file()
-            )
-        return ident
-
-
-BackendFactory = Callable[[ModelSpec, int], Backend]  # (model, batch size) -> backend
+BackendFactory = Callable[[LocalModelSpec, int], Backend]  # (model, batch size) -> backend
 
 
 @dataclass(frozen=True)
@@ -74,6 +43,7 @@ class RunSettings:
     num_few_shots: int = 4
     shisa_bos: bool = False
     add_special_tokens: bool = False
+    decoding: Decoding = "pipeline"  # 1.1's: the new tokens decoded in the prompt's context; or "new_tokens"
     batch_size: int = 8
 
     @property
@@ -112,10 +82,11 @@ class PreparedDataset:
             for i, s in enumerate(self.samples)
         ]
 
-    def records(self, generations: Sequence[Generation]) -> list[dict[str, str]]:
+    def records(self, texts: Sequence[str]) -> list[dict[str, str]]:
+        """output_eval.json's records from the generated texts (one per sample)."""
         return [
-            {"prompt": self.template, "input": s.input, "pred": postprocess(g.text), "gold": normalize(s.output)}
-            for s, g in zip(self.samples, generations, strict=True)
+            {"prompt": self.template, "input": s.input, "pred": postprocess(text), "gold": normalize(s.output)}
+            for s, text in zip(self.samples, texts, strict=True)
         ]
 
 
@@ -129,14 +100,15 @@ def prepare(settings: RunSettings) -> list[PreparedDataset]:
     return prepared
 
 
-def part_fingerprint(spec: ModelSpec, settings: RunSettings, item: PreparedDataset) -> str:
+def part_fingerprint(spec: LocalModelSpec, settings: RunSettings, item: PreparedDataset) -> str:
     blob = {
         "version": VERSION,
-        "model": spec.identity(),
+        "model": spec.to_dict(),
         "data_sha256": item.data.sha256,
         "samples": len(item.samples),
         "template": item.template,
         "add_special_tokens": settings.add_special_tokens,
+        "decoding": settings.decoding,
         "generation": {"greedy": True, "max_new_tokens": item.data.output_length, "stop": list(STOP)},
     }
     return hashlib.sha256(json.dumps(blob, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
@@ -152,7 +124,8 @@ class ModelResult:
 
 
 def evaluate_model(
-    spec: ModelSpec,
+    label: str,
+    spec: LocalModelSpec,
     settings: RunSettings,
     out_dir: str | Path,
     *,
@@ -161,13 +134,14 @@ def evaluate_model(
     force: bool = False,
     progress: bool = True,
 ) -> ModelResult:
-    """Generate what is missing, then write output_eval.json, score_eval.json, per_sample.jsonl, run_info.json."""
+    """Generate what is missing, then write output_eval.json, score_eval.json, per_sample.jsonl, run_info.json
+    into `out_dir` (`label` names the model in progress bars and run_info.json)."""
     out_dir = Path(out_dir)
     prepared = prepared if prepared is not None else prepare(settings)
     factory = backend_factory or open_local_backend
     backend: Backend | None = None
     output: files.Output = {}
-    generated, reused, seconds, backend_name = [], [], 0.0, None
+    generated, reused, seconds, backend_name, loaded = [], [], 0.0, None, None
     try:
         for item in prepared:
             fingerprint = part_fingerprint(spec, settings, item)
@@ -179,20 +153,25 @@ def evaluate_model(
             if backend is None:
                 backend = factory(spec, settings.batch_size)
                 backend_name = getattr(backend, "name", type(backend).__name__)
+                loaded = getattr(backend, "info", None)
             started = time.perf_counter()
-            generations = _generate(backend, item, settings, spec.label, progress)
+            requests = item.requests(settings.add_special_tokens)
+            generations = _generate(backend, requests, f"{label} · {item.name}", progress)
+            texts, decoding = output_texts(backend, requests, generations, settings.decoding)
             took = time.perf_counter() - started
             seconds += took
-            records = item.records(generations)
+            records = item.records(texts)
             files.write_part(
                 out_dir,
                 item.name,
                 {
                     "fingerprint": fingerprint,
                     "backend": backend_name,
+                    "decoding": decoding,
                     "seconds": round(took, 3),
-                    "raw_outputs": [g.text for g in generations],
+                    "raw_outputs": texts,
                     "new_tokens": [g.new_tokens for g in generations],
+                    "truncated": sum(bool(g.meta.get("truncated")) for g in generations),
                     "records": records,
                 },
             )
@@ -201,18 +180,15 @@ def evaluate_model(
     finally:
         _release(backend)
     scores = score_output(output, {item.name: item.data.metrics for item in prepared})
-    info = run_info(spec, settings, prepared, generated, reused, seconds, backend_name)
+    info = run_info(label, spec, settings, prepared, generated, reused, seconds, backend_name)
+    info["loaded"] = loaded  # what the backend loaded (dtype in memory, tokenizer source); None if nothing ran
+    info["warnings"] += _part_warnings(out_dir, prepared, settings)
     files.write_results(out_dir, output, scores, info)
-    return ModelResult(spec.label, out_dir, scores, info, output)
+    return ModelResult(label, out_dir, scores, info, output)
 
 
-def _generate(
-    backend: Backend, item: PreparedDataset, settings: RunSettings, label: str, progress: bool
-) -> list[Generation]:
-    from tqdm.auto import tqdm
-
-    requests = item.requests(settings.add_special_tokens)
-    with tqdm(total=len(requests), desc=f"{label} · {item.name}", unit="sample", disable=not progress) as bar:
+def _generate(backend: Backend, requests: list[GenerationRequest], desc: str, progress: bool) -> list[Generation]:
+    with progress_bar(len(requests), desc, unit="sample", disable=not progress) as bar:
         generations = backend.generate(requests, bar.update)
     if len(generations) != len(requests):
         raise RuntimeError(f"backend {backend.name!r} returned {len(generations)} generations for {len(requests)}")
@@ -227,8 +203,24 @@ def _release(backend: Backend | None) -> None:
     gc.collect()
 
 
+def _part_warnings(out_dir: Path, prepared: list[PreparedDataset], settings: RunSettings) -> list[str]:
+    """Truncated prompts and a decoding other than the one asked for, from the parts (generated or reused)."""
+    notes = []
+    for item in prepared:
+        part = files.read_part(out_dir, item.name) or {}
+        if part.get("truncated"):
+            notes.append(
+                f"{item.name}: {part['truncated']} prompt(s) longer than the model's context lost tokens on the "
+                "left (1.1 sent the whole prompt)"
+            )
+        if settings.decoding == "pipeline" and part.get("decoding") not in (None, "pipeline"):
+            notes.append(f"{item.name}: the backend returned text only, used as it is (not 1.1's decoding)")
+    return notes
+
+
 def run_info(
-    spec: ModelSpec,
+    label: str,
+    spec: LocalModelSpec,
     settings: RunSettings,
     prepared: list[PreparedDataset],
     generated: list[str],
@@ -242,12 +234,13 @@ def run_info(
         warnings.insert(0, "data: stx's invented fixture files, not llm-jp-eval's data; the scores mean nothing")
     return {
         "llm_jp_eval_version": VERSION,
-        "label": spec.label,
+        "label": label,
         "model": spec.model,
         "adapter": spec.adapter,
         "tokenizer": spec.tokenizer,
+        "revision": spec.revision,
         "dtype": spec.dtype,
-        "load_in_4bit": spec.quantization is not None,
+        "load_in_4bit": bool(spec.quantization is not None and spec.quantization.load_in_4bit),
         "data_dir": str(settings.data_path),
         "data_is_fixture": settings.uses_fixtures,
         "datasets": {
@@ -258,6 +251,7 @@ def run_info(
         "num_few_shots": settings.num_few_shots,
         "shisa_bos": settings.shisa_bos,
         "add_special_tokens": settings.add_special_tokens,
+        "decoding": settings.decoding,
         "generation": {"greedy": True, "max_new_tokens": "output_length", "stop": list(STOP)},
         "backend": backend_name,
         "batch_size": settings.batch_size,
@@ -269,11 +263,3 @@ def run_info(
         "warnings": warnings,
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-
-
-def open_local_backend(spec: ModelSpec, batch_size: int) -> Backend:
-    """The engine's local Hugging Face backend for `spec` (greedy, batched, per-request stops)."""
-    raise BackendUnavailableError(
-        f"cannot generate with {spec.model!r}: stxlib.engine has no local Hugging Face backend in this checkout "
-        "yet (it lands with the engine restructure). Scoring a logged output works now: stx llm-jp-eval score FILE"
-    )

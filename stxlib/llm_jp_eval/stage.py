@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from stxlib.config import ParamsError, StxConfig
+from stxlib.engine import LocalModelSpec
 from stxlib.hardware import set_cpu_threads
 from stxlib.llm_jp_eval.datasets import UnknownDatasetError
-from stxlib.llm_jp_eval.runner import BackendFactory, ModelResult, ModelSpec, RunSettings, evaluate_model, prepare
-from stxlib.modeling import ModelLoadError, check_adapter_dir, is_run_adapter_name, run_adapter_dir
+from stxlib.llm_jp_eval.runner import BackendFactory, ModelResult, RunSettings, evaluate_model, prepare
+from stxlib.modeling import ModelLoadError
 from stxlib.paths import RunPaths
 
 STAGE_FOLDER = "llm_jp_eval"
@@ -36,6 +37,7 @@ def stage_settings(config: StxConfig) -> RunSettings:
         num_few_shots=section.num_few_shots,
         shisa_bos=section.shisa_bos,
         add_special_tokens=section.add_special_tokens,
+        decoding=section.decoding,
         batch_size=section.batch_size,
     )
 
@@ -54,38 +56,20 @@ def check_config(config: StxConfig) -> None:
         )
 
 
-def model_specs(config: StxConfig, paths: RunPaths) -> list[ModelSpec]:
-    """One spec per `llm_jp_eval.models` entry; a run adapter (`best`, `sft`, `dpo`, ...) must exist already."""
-    specs = []
+def model_specs(config: StxConfig, paths: RunPaths) -> dict[str, LocalModelSpec]:
+    """label -> what to load, per `llm_jp_eval.models` entry; every model and adapter folder is checked (a run
+    adapter such as `best`, `sft` or `dpo` must exist already)."""
+    specs = {}
     for index, entry in enumerate(config.llm_jp_eval.models):
-        adapter_dir = run_adapter_dir(entry.adapter, paths.root)
-        if adapter_dir is not None:
-            try:
-                check_adapter_dir(adapter_dir)
-            except ModelLoadError as err:
-                if not is_run_adapter_name(entry.adapter):
-                    raise ModelLoadError(f"llm_jp_eval.models.{index} ({entry.label!r}): {err}") from None
-                stage = adapter_dir.parent.name
-                raise ModelLoadError(
-                    f"llm_jp_eval.models.{index} ({entry.label!r}) uses adapter {entry.adapter!r} = {adapter_dir}, "
-                    f"which does not exist yet. Run the {stage} stage first, or list only the base model "
-                    "(e.g. --set 'llm_jp_eval.models=[{label: base}]')."
-                ) from None
-        is_base = entry.model is None
-        specs.append(
-            ModelSpec(
-                label=entry.label,
-                model=entry.model or config.model.name_or_path,
-                adapter=str(adapter_dir) if adapter_dir is not None else None,
-                tokenizer=config.model.tokenizer if is_base else None,
-                revision=config.model.revision if is_base else None,
-                dtype=config.llm_jp_eval.dtype,
-                quantization=config.model.quantization.model_copy(update={"load_in_4bit": True})
-                if entry.load_in_4bit
-                else None,
-                trust_remote_code=config.model.trust_remote_code,
-            )
+        key = f"llm_jp_eval.models.{index}"
+        spec = LocalModelSpec.from_ref(
+            entry, config.model, dtype=config.llm_jp_eval.dtype, run_root=paths.root, key=key
         )
+        try:
+            spec.check()
+        except ModelLoadError as err:
+            raise ModelLoadError(f"{key} ({entry.label!r}): {err}") from None
+        specs[entry.label] = spec
     return specs
 
 
@@ -100,13 +84,14 @@ def run_stage(
     if config.llm_jp_eval.cpu_threads:
         set_cpu_threads(config.llm_jp_eval.cpu_threads)
     return {
-        spec.label: evaluate_model(
+        label: evaluate_model(
+            label,
             spec,
             settings,
-            model_dir(paths, spec.label),
+            model_dir(paths, label),
             backend_factory=backend_factory,
             prepared=prepared,
             force=force,
         )
-        for spec in specs
+        for label, spec in specs.items()
     }

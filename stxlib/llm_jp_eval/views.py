@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from stxlib.engine import LocalModelSpec
 from stxlib.io import read_json, read_jsonl
 from stxlib.llm_jp_eval.datasets import CATEGORIES, DATASETS
 from stxlib.llm_jp_eval.files import OUTPUT_EVAL, PER_SAMPLE, RUN_INFO, SCORE_EVAL
 from stxlib.llm_jp_eval.prompts import render_prompt
-from stxlib.llm_jp_eval.runner import ModelSpec, PreparedDataset
+from stxlib.llm_jp_eval.runner import PreparedDataset
 from stxlib.llm_jp_eval.scoring import category_means
 
 HEADLINE = ("AVR", *CATEGORIES)
@@ -113,16 +114,18 @@ def sample_prompt(prepared: Sequence[PreparedDataset], dataset: str | None = Non
     return render_prompt(item.template, item.samples[index].input)
 
 
-def models_table(specs: Sequence[ModelSpec]) -> pd.DataFrame:
+def models_table(specs: Mapping[str, LocalModelSpec]) -> pd.DataFrame:
+    """label -> model, adapter, tokenizer, dtype, 4-bit: what each model of the stage loads."""
     rows = [
         {
-            "label": s.label,
+            "label": label,
             "model": s.model,
             "adapter": s.adapter or "",
+            "tokenizer": s.tokenizer or "",
             "dtype": s.dtype,
-            "4-bit": s.quantization is not None,
+            "4-bit": bool(s.quantization is not None and s.quantization.load_in_4bit),
         }
-        for s in specs
+        for label, s in specs.items()
     ]
     return pd.DataFrame(rows).set_index("label")
 
