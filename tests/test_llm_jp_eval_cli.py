@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from llm_jp_eval_doubles import BackendFactory
+from engine_doubles import BackendFactory
 
 from stxlib.cli import main
 from stxlib.io import read_json

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
-import papermill
 import pytest
-from conftest import REPO, SMOKE
-from llm_jp_eval_doubles import BackendFactory
+from engine_doubles import BackendFactory
+from helpers import SMOKE, code_outputs, execute_notebook
 
 from stxlib.config import load_params
 from stxlib.io import read_json
 from stxlib.llm_jp_eval.stage import run_stage
 from stxlib.paths import RunPaths
-from stxlib.runner.kernel import ensure_kernel
 
 pytestmark = pytest.mark.slow
 
@@ -22,21 +19,15 @@ OVERRIDES = ["llm_jp_eval.limit=2", "llm_jp_eval.datasets=[jamp, jsquad, jsts]"]
 
 
 def _execute(paths: RunPaths, tmp_path: Path, overrides: list[str]) -> str:
-    output = tmp_path / "09_llm_jp_eval.ipynb"
-    papermill.execute_notebook(
-        str(REPO / "notebooks" / "09_llm_jp_eval.ipynb"),
-        str(output),
-        parameters={"params_file": str(SMOKE), "run_dir": str(paths.root), "overrides": ";".join(overrides)},
-        kernel_name=ensure_kernel(),
-        cwd=str(REPO / "notebooks"),
-        progress_bar=False,
+    nb = execute_notebook(
+        "09_llm_jp_eval",
+        tmp_path / "09_llm_jp_eval.ipynb",
+        params_file=str(SMOKE),
+        run_dir=str(paths.root),
+        overrides=";".join(overrides),
     )
-    return "\n".join(
-        str(out.get("data", {}).get("text/html", "")) + str(out.get("text", ""))
-        for cell in nbformat.read(output, as_version=4).cells
-        if cell.cell_type == "code"
-        for out in cell.outputs
-    )
+    outputs = code_outputs(nb)
+    return "\n".join(str(out.get("data", {}).get("text/html", "")) + str(out.get("text", "")) for out in outputs)
 
 
 def test_notebook_shows_a_resumed_run(tmp_path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from llm_jp_eval_doubles import BackendFactory, ScriptedBackend
+from engine_doubles import BackendFactory, ScriptedBackend
 
 from stxlib.config import ParamsError, load_params
 from stxlib.engine import LocalModelSpec

@@ -7,7 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import pytest
-from llm_jp_eval_doubles import BackendFactory
+from engine_doubles import BackendFactory
 
 from stxlib.engine import LocalModelSpec
 from stxlib.io import read_json

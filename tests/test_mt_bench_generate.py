@@ -73,14 +73,14 @@ def test_interrupted_generation_resumes(tmp_path: Path) -> None:
     out = tmp_path / "answers.jsonl"
     settings = GenerationSettings(batch_size=2)
     with pytest.raises(KeyboardInterrupt):
-        generate_answers(ScriptedBackend(fail_on_call=2), qs, settings, out, "m", progress=False)
+        generate_answers(ScriptedBackend(interrupt_on_call=2), qs, settings, out, "m", progress=False)
     partial = out.with_name("answers.jsonl.partial")
     assert not out.exists() and len(read_jsonl(partial)) == 2
     backend = ScriptedBackend()
     rows = generate_answers(backend, qs, settings, out, "m", progress=False)
     assert len(backend.requests) == 3 and len(rows) == 5 and not partial.exists()
     with pytest.raises(KeyboardInterrupt):
-        generate_answers(ScriptedBackend(fail_on_call=2), qs, settings, tmp_path / "b.jsonl", "m", progress=False)
+        generate_answers(ScriptedBackend(interrupt_on_call=2), qs, settings, tmp_path / "b.jsonl", "m", progress=False)
     with pytest.raises(MtBenchError, match=r"other settings \(max_new_token\).*delete"):
         generate_answers(ScriptedBackend(), qs, GenerationSettings(max_new_tokens=64), tmp_path / "b.jsonl", "m")
 
