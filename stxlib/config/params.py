@@ -22,12 +22,15 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from stxlib.config.base import ParamsError, Section
+from stxlib.config.contamination import ContaminationSection
 from stxlib.config.evaluation import EvalSection
 from stxlib.config.llm_jp_eval import LlmJpEvalSection
 from stxlib.config.model import ModelSection
 from stxlib.config.mt_bench import MtBenchSection
+from stxlib.config.preferences import PreferencesSection
 from stxlib.config.report import ReportSection
 from stxlib.config.sections import DataSection, RunSection
+from stxlib.config.stats import StatsSection
 from stxlib.config.tokenizer import TokenizerSection
 from stxlib.config.training import LoraSection, TrainSection
 from stxlib.paths import looks_local
@@ -45,6 +48,9 @@ class StxConfig(Section):
     tokenizer: TokenizerSection = Field(default_factory=TokenizerSection)
     llm_jp_eval: LlmJpEvalSection = Field(default_factory=LlmJpEvalSection)
     mt_bench: MtBenchSection = Field(default_factory=MtBenchSection)
+    preferences: PreferencesSection = Field(default_factory=PreferencesSection)
+    contamination: ContaminationSection = Field(default_factory=ContaminationSection)
+    stats: StatsSection = Field(default_factory=StatsSection)
     report: ReportSection = Field(default_factory=ReportSection)
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,6 +78,12 @@ _PATH_KEYS = [
     "llm_jp_eval.data_dir",
     "mt_bench.question_file",
     "mt_bench.judge.reference_answers",
+    "preferences.answers.*",
+    "preferences.questions",
+    "contamination.training_files.*.path",
+    "contamination.jglue_dir",
+    "contamination.llm_jp_eval_dir",
+    "contamination.mt_bench_questions.*",
 ]
 _MAYBE_PATH_KEYS = [
     "model.name_or_path",
