@@ -29,6 +29,14 @@ _DATA_KEYS = ("run.seed", "data", "model.name_or_path", "model.tokenizer", "mode
 _TRAIN_KEYS = (*_DATA_KEYS, "model", "lora", "train")
 _EVAL_KEYS = (*_TRAIN_KEYS, "eval")
 _REPORT_KEYS = (*_EVAL_KEYS, "report", "run.name")
+_CONTAMINATION_KEYS = (*_DATA_KEYS, "contamination", "eval.data_dir")
+_PREFERENCES_KEYS = ("run.seed", "stats", "preferences")
+# Derived files only: a fresh run of `preferences` never deletes the human votes in preferences/votes.jsonl.
+_PREFERENCES_FILES = ("judge_votes.jsonl", "btl.json", "btl_judge.json", "summary.json")
+_PREFERENCES_PLOTS = tuple(
+    f"preferences_{who}_{what}.{ext}" for who in ("human", "judge") for what in ("strengths", "winrate")
+    for ext in ("png", "svg")
+)  # fmt: skip
 
 
 def _report_outputs(paths: RunPaths, config: StxConfig) -> list[Path]:
@@ -133,6 +141,30 @@ STAGES: tuple[Stage, ...] = (
             for m in config.mt_bench.models
             for name in ("answers.jsonl", "judgments.jsonl", "scores.json")
         ],
+    ),
+    Stage(
+        name="preferences",
+        notebook="11_preferences",
+        package="stxlib.preferences",
+        keys=_PREFERENCES_KEYS,
+        workdirs=lambda paths: [
+            *(paths.root / "preferences" / name for name in _PREFERENCES_FILES),
+            *(paths.plots / name for name in _PREFERENCES_PLOTS),
+        ],
+        outputs=lambda paths, config: [paths.root / "preferences" / "btl.json"],
+    ),
+    # cheap and last before the report: running it never makes a training or evaluation stage re-run
+    Stage(
+        name="contamination",
+        notebook="12_contamination",
+        package="stxlib.contamination",
+        keys=_CONTAMINATION_KEYS,
+        workdirs=lambda paths: [
+            paths.root / "contamination.json",
+            paths.plots / "contamination.png",
+            paths.plots / "contamination.svg",
+        ],
+        outputs=lambda paths, config: [paths.root / "contamination.json"],
     ),
     Stage(
         name="report",

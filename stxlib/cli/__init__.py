@@ -7,10 +7,12 @@ from collections.abc import Sequence
 
 from stxlib import __version__
 from stxlib.cli import (
+    contamination_cmd,
     data_cmd,
     eval_cmd,
     llm_jp_eval_cmd,
     mt_bench_cmd,
+    preferences_cmd,
     report_cmd,
     run_cmd,
     tiny_cmd,
@@ -19,7 +21,19 @@ from stxlib.cli import (
 )
 
 # Subcommand modules, in the order `stx --help` lists them: run, then the stages in registry order.
-COMMANDS = [run_cmd, data_cmd, train_cmd, tiny_cmd, eval_cmd, tokenizer_cmd, llm_jp_eval_cmd, mt_bench_cmd, report_cmd]
+COMMANDS = [
+    run_cmd,
+    data_cmd,
+    train_cmd,
+    tiny_cmd,
+    eval_cmd,
+    tokenizer_cmd,
+    llm_jp_eval_cmd,
+    mt_bench_cmd,
+    preferences_cmd,
+    contamination_cmd,
+    report_cmd,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
