@@ -124,3 +124,21 @@ def test_notebook_12(tmp_path: Path) -> None:
     assert sum("image/png" in o.get("data", {}) for o in outputs) == 1
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert "jglue/jnli" in html and "data/train.jsonl" in html
+
+
+@pytest.mark.slow
+def test_stx_run_with_contamination_after_the_data_stage(tmp_path: Path) -> None:
+    """The STX smoke recipe with `contamination` in run.stages: the runner executes notebook 12 after the data
+    stage, and a second run skips it (outputs present, params unchanged)."""
+    from stxlib.runner import run_pipeline
+
+    overrides = ["run.stages=[data, contamination]", "data.samples_per_source=10", "data.eval_size=6"]
+    lines: list[str] = []
+    paths = run_pipeline(SMOKE, run_dir=tmp_path / "run", overrides=overrides, echo=lines.append)
+    info = read_json(paths.manifest)["stages"]["contamination"]
+    assert info["status"] == "done" and info["html"] == "12_contamination.html"
+    result = read_json(paths.root / "contamination.json")
+    assert result["training"]["rows"] == 30 and len(result["eval_sets"]) == 4  # the four JGLUE fixture sets
+    lines.clear()
+    run_pipeline(SMOKE, run_dir=tmp_path / "run", overrides=overrides, echo=lines.append)
+    assert any("[contamination] complete, skipped" in line for line in lines)
