@@ -46,7 +46,8 @@ def test_batch_run_fits_the_judge_decided_pairs(shared: Path, tmp_path: Path) ->
     assert len(read_votes(folder / "judge_votes.jsonl")) == 60
     summary = read_json(folder / "summary.json")
     assert summary["primary"] == "judge:gpt-4" and summary["fits"][0]["btl_file"] == "btl.json"
-    assert summary["judge_votes"] == {"judge": "gpt-4", "unparsable_pairs": 0, "unmatched_questions": 0}
+    assert summary["judge_votes"] == {"judge": "gpt-4", "votes": 60, "unparsable_pairs": 0, "unmatched_questions": 0}
+    assert summary["notes"] == [] and results.describe().startswith("primary fit: judge:gpt-4 -> ")
     for plot in summary["fits"][0]["plots"]:
         assert (paths.root / plot).is_file()
     assert not get_stage("preferences").missing_outputs(paths, config)
@@ -81,6 +82,24 @@ def test_human_votes_are_fitted_separately_and_never_deleted(shared: Path, tmp_p
 def test_a_run_without_votes_or_judgments_says_what_is_needed(tmp_path: Path) -> None:
     with pytest.raises(PreferenceError, match=r"at least two labels.*notebook 11"):
         run_stage(load_params(SMOKE), RunPaths(tmp_path))
+
+
+def test_a_judge_that_decided_no_pair_gives_an_empty_fit_and_a_note(shared: Path, tmp_path: Path) -> None:
+    """The Shisa smoke judges with the tiny model: every rating unparsable (−1). The stage says so, no crash."""
+    paths = make_run(tmp_path / "run", shared)
+    for label in ("shisa", "gpt4"):
+        path = paths.root / "mt_bench" / label / "judgments.jsonl"
+        rows = [json.loads(line) | {"score": -1} for line in path.read_text(encoding="utf-8").splitlines()]
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    results = run_stage(load_params(SMOKE, FAST), paths)
+    assert results.primary is None and results.fits == {}
+    btl = read_json(paths.root / "preferences" / "btl.json")
+    assert btl == {"alpha": 0.01, "draws": "drop", "resamples": 100, "models": [], "p_win": {}}
+    summary = read_json(paths.root / "preferences" / "summary.json")
+    assert summary["judge_votes"]["unparsable_pairs"] == 60 and summary["fits"] == []
+    assert "no judge-decided fit" in summary["notes"][0] and "60 pairs had an unparsable rating" in summary["notes"][0]
+    assert not (paths.root / "preferences" / "judge_votes.jsonl").exists()
+    assert results.describe().startswith("no fit\nnote: no judge-decided fit")
 
 
 def test_judge_rows_in_the_human_file_are_refused(shared: Path, tmp_path: Path) -> None:

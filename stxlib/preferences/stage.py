@@ -6,7 +6,8 @@ Files under `preferences/` (docs/preferences.md):
 - `judge_votes.jsonl`: votes decided by MT-Bench ratings, rebuilt from `mt_bench/<label>/judgments.jsonl`;
 - `btl.json`: the primary fit (design.md shape): the human votes when there are any, else the judge's;
 - `btl_judge.json`: the judge's fit when the human votes are primary;
-- `summary.json`: which fit is which, vote counts, warnings, W/L/D per pair, Elo-like values, plot files.
+- `summary.json`: which fit is which, vote counts, warnings, W/L/D per pair, Elo-like values, plot files, notes
+  (e.g. that the judge decided no pair: then `btl.json` holds no models).
 Plots: `plots/preferences_<human|judge>_{strengths,winrate}.png`.
 """
 
@@ -31,7 +32,7 @@ from stxlib.preferences.answers import (
 from stxlib.preferences.fit import BtlFit, fit_votes
 from stxlib.preferences.panel import VotingPanel
 from stxlib.preferences.plots import save_fit_plots
-from stxlib.preferences.votes import HUMAN, PreferenceError, read_votes, votes_by_kind
+from stxlib.preferences.votes import HUMAN, PreferenceError, Vote, read_votes, votes_by_kind
 
 MT_BENCH_DIR = "mt_bench"  # the mt_bench stage's folder: mt_bench/<label>/{answers,judgments}.jsonl
 VOTES = "votes.jsonl"
@@ -103,17 +104,26 @@ def judge_votes_for_run(config: StxConfig, paths: RunPaths) -> JudgeVotes | None
 
 @dataclass
 class PreferenceResults:
-    """What the notebook shows: the fits by kind of rater (`human`, `judge:<name>`), the primary one first."""
+    """What the notebook shows: the fits by kind of rater (`human`, `judge:<name>`), the primary one first.
+
+    `primary` is None when the run's judge decided no pair (e.g. every rating of a tiny smoke judge was
+    unparsable): `btl.json` then holds no models and `notes` says why.
+    """
 
     fits: dict[str, BtlFit]
-    primary: str
+    primary: str | None
     judge: JudgeVotes | None
+    notes: list[str] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)
     plots: dict[str, list[Path]] = field(default_factory=dict)
 
-    @property
-    def primary_fit(self) -> BtlFit:
-        return self.fits[self.primary]
+    def describe(self) -> str:
+        """A few lines for the notebook: the primary fit, each fit's votes and warnings, the notes."""
+        lines = [f"primary fit: {self.primary} -> {self.files[self.primary]}" if self.primary else "no fit"]
+        for kind, fit in self.fits.items():
+            lines.append(f"{kind}: {fit.votes} votes ({fit.skipped} skipped), connected: {fit.connected}")
+            lines += [f"  warning: {w}" for w in fit.warnings]
+        return "\n".join(lines + [f"note: {n}" for n in self.notes])
 
 
 def run_stage(config: StxConfig, paths: RunPaths) -> PreferenceResults:
@@ -125,54 +135,71 @@ def run_stage(config: StxConfig, paths: RunPaths) -> PreferenceResults:
         "confidence": stats.confidence,
     }  # fmt: skip
     fits: dict[str, BtlFit] = {}
-    human_file = votes_file(paths)
-    if human_file.is_file():
-        groups = votes_by_kind(read_votes(human_file))
-        others = sorted(k for k in groups if k != HUMAN)
-        if others:
-            raise PreferenceError(
-                f"{human_file} holds votes of {', '.join(others)}: that file is for human votes only (judge-decided "
-                f"votes go to {JUDGE_VOTES}, rebuilt by this stage); remove those rows"
-            )
-        if any(v.vote != "skip" for v in groups.get(HUMAN, [])):
-            fits[HUMAN] = fit_votes(groups[HUMAN], **options)
+    notes: list[str] = []
+    human = _human_votes(votes_file(paths))
+    if any(v.vote != "skip" for v in human):
+        fits[HUMAN] = fit_votes(human, **options)
     judged = judge_votes_for_run(config, paths)
-    if judged is not None and judged.votes:
-        write_jsonl(folder / JUDGE_VOTES, (v.to_row() for v in judged.votes))
-        fits[f"judge:{judged.judge}"] = fit_votes(judged.votes, **options)
-    else:
-        (folder / JUDGE_VOTES).unlink(missing_ok=True)
-    if not fits:
+    (folder / JUDGE_VOTES).unlink(missing_ok=True)
+    if judged is not None:
+        if judged.votes:
+            write_jsonl(folder / JUDGE_VOTES, (v.to_row() for v in judged.votes))
+        try:
+            fits[f"judge:{judged.judge}"] = fit_votes(judged.votes, **options)
+        except PreferenceError as err:  # no decisive pair: said in the notes, not an error of the run
+            notes.append(
+                f"no judge-decided fit: {err}; {judged.unparsable} pairs had an unparsable rating "
+                f"({judged.judge or 'no judge'})"
+            )
+    if judged is None and not fits:
         raise PreferenceError(
             "no votes to fit: the preferences stage needs MT-Bench judgments for at least two labels "
             f"({paths.root / MT_BENCH_DIR}/<label>/judgments.jsonl, from the mt_bench stage with two models in "
-            f"its models list) or human votes in {human_file} (vote with the panel in notebook 11)"
+            f"its models list) or human votes in {votes_file(paths)} (vote with the panel in notebook 11)"
         )
-    primary = HUMAN if HUMAN in fits else next(iter(fits))
-    results = PreferenceResults(fits, primary, judged)
-    entries = []
-    for kind, fit in fits.items():
-        btl = folder / (BTL if kind == primary else BTL_JUDGE)
-        write_json(btl, fit.to_json())
-        source = "human" if kind == HUMAN else "judge"
-        results.files[kind] = btl
-        results.plots[kind] = save_fit_plots(fit, paths.plots, f"preferences_{source}")
-        entries.append(
-            {
-                "btl_file": btl.name,
-                "votes_file": VOTES if kind == HUMAN else JUDGE_VOTES,
-                "plots": [str(p.relative_to(paths.root)) for p in results.plots[kind]],
-                **fit.summary(),
-            }
-        )
+    primary = HUMAN if HUMAN in fits else next(iter(fits), None)
+    results = PreferenceResults(fits, primary, judged, notes)
+    entries = [_write_fit(kind, fit, kind == primary, paths, results) for kind, fit in fits.items()]
+    if primary is None:
+        empty = {"alpha": pref.alpha, "draws": pref.draws, "resamples": stats.resamples, "models": [], "p_win": {}}
+        write_json(folder / BTL, empty)
+        results.files["none"] = folder / BTL
     if HUMAN not in fits:
         (folder / BTL_JUDGE).unlink(missing_ok=True)
     judge_info = None
     if judged is not None:
         judge_info = {
             "judge": judged.judge,
+            "votes": len(judged.votes),
             "unparsable_pairs": judged.unparsable,
             "unmatched_questions": judged.unmatched,
         }
-    write_json(folder / SUMMARY, {"primary": primary, "fits": entries, "judge_votes": judge_info})
+    write_json(folder / SUMMARY, {"primary": primary, "fits": entries, "judge_votes": judge_info, "notes": notes})
     return results
+
+
+def _human_votes(path: Path) -> list[Vote]:
+    if not path.is_file():
+        return []
+    groups = votes_by_kind(read_votes(path))
+    others = sorted(k for k in groups if k != HUMAN)
+    if others:
+        raise PreferenceError(
+            f"{path} holds votes of {', '.join(others)}: that file is for human votes only (judge-decided "
+            f"votes go to {JUDGE_VOTES}, rebuilt by this stage); remove those rows"
+        )
+    return groups.get(HUMAN, [])
+
+
+def _write_fit(kind: str, fit: BtlFit, primary: bool, paths: RunPaths, results: PreferenceResults) -> dict[str, Any]:
+    """Write one fit's btl file and plots; returns its summary.json entry."""
+    btl = preferences_dir(paths) / (BTL if primary else BTL_JUDGE)
+    write_json(btl, fit.to_json())
+    results.files[kind] = btl
+    results.plots[kind] = save_fit_plots(fit, paths.plots, f"preferences_{'human' if kind == HUMAN else 'judge'}")
+    return {
+        "btl_file": btl.name,
+        "votes_file": VOTES if kind == HUMAN else JUDGE_VOTES,
+        "plots": [str(p.relative_to(paths.root)) for p in results.plots[kind]],
+        **fit.summary(),
+    }
