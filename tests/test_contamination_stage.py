@@ -5,17 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
-import papermill
 import pytest
-from conftest import FIXTURES, REPO, SMOKE
+from helpers import FIXTURES, SMOKE, code_outputs, execute_notebook
 
 from stxlib.cli import main
 from stxlib.config import ParamsError, load_params
 from stxlib.contamination import ContaminationDataError, check_config, run_stage
 from stxlib.io import read_json
 from stxlib.paths import RunPaths
-from stxlib.runner.kernel import ensure_kernel
 from stxlib.stages import get_stage
 
 JNLI = FIXTURES / "jglue" / "jnli-v1.1" / "valid-v1.1.json"
@@ -109,21 +106,19 @@ def test_cli_check(tmp_path: Path, shared: Path, capsys) -> None:
 @pytest.mark.slow
 def test_notebook_12(tmp_path: Path) -> None:
     paths = make_run(tmp_path / "run")
-    output = paths.root / "12_contamination.ipynb"
-    papermill.execute_notebook(
-        str(REPO / "notebooks" / "12_contamination.ipynb"),
-        str(output),
-        parameters={"params_file": str(SMOKE), "run_dir": str(paths.root), "overrides": "contamination.n=10"},
-        kernel_name=ensure_kernel(),
-        cwd=str(REPO / "notebooks"),
-        progress_bar=False,
+    nb = execute_notebook(
+        "12_contamination",
+        paths.root / "12_contamination.ipynb",
+        params_file=str(SMOKE),
+        run_dir=str(paths.root),
+        overrides="contamination.n=10",
     )
     assert read_json(paths.root / "contamination.json")["eval_sets"][2]["contaminated"] == 2
-    nb = nbformat.read(output, as_version=4)
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    outputs = code_outputs(nb)
     assert sum("image/png" in o.get("data", {}) for o in outputs) == 1
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert "jglue/jnli" in html and "data/train.jsonl" in html
+    assert "training rows" in "".join(o.get("text", "") for o in outputs)  # the run summary line
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from helpers import FIXTURES
 
 from stxlib.preferences import PreferenceError, VotingPanel, pair_items, read_answers, read_questions, read_votes
 from stxlib.preferences.answers import left_side

@@ -6,17 +6,14 @@ import json
 import shutil
 from pathlib import Path
 
-import nbformat
-import papermill
 import pytest
-from conftest import REPO, SMOKE
+from helpers import SMOKE, code_outputs, execute_notebook
 
 from stxlib.cli import main
 from stxlib.config import load_params
 from stxlib.io import read_json
 from stxlib.paths import RunPaths
 from stxlib.preferences import PreferenceError, VotingPanel, panel_for_run, read_votes, run_stage
-from stxlib.runner.kernel import ensure_kernel
 from stxlib.stages import get_stage
 
 FAST = ["stats.resamples=100"]
@@ -139,19 +136,18 @@ def test_cli_fit_writes_btl_json(shared: Path, tmp_path: Path, capsys) -> None:
 @pytest.mark.slow
 def test_notebook_11_shows_the_panel_and_fits(shared: Path, tmp_path: Path) -> None:
     paths = make_run(tmp_path / "run", shared)
-    output = paths.root / "11_preferences.ipynb"
-    papermill.execute_notebook(
-        str(REPO / "notebooks" / "11_preferences.ipynb"),
-        str(output),
-        parameters={"params_file": str(SMOKE), "run_dir": str(paths.root), "overrides": "stats.resamples=100"},
-        kernel_name=ensure_kernel(),
-        cwd=str(REPO / "notebooks"),
-        progress_bar=False,
+    nb = execute_notebook(
+        "11_preferences",
+        paths.root / "11_preferences.ipynb",
+        params_file=str(SMOKE),
+        run_dir=str(paths.root),
+        overrides="stats.resamples=100",
     )
     assert (paths.root / "preferences" / "btl.json").is_file()
-    nb = nbformat.read(output, as_version=4)
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    outputs = code_outputs(nb)
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)  # the panel
     assert sum("image/png" in o.get("data", {}) for o in outputs) == 2  # forest plot, heatmap
     text = "".join(o.get("text", "") for o in outputs)
     assert "primary fit: judge:gpt-4" in text
+    html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    assert "judge:gpt-4: alpha=" in html and "P(row beats column)" in html  # the fit's captioned tables

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from helpers import FIXTURES
 
 from stxlib.preferences import PreferenceError, Vote, append_vote, judge_votes, pair_items, read_answers, read_votes
 from stxlib.preferences.answers import prompts_from_judgments, read_questions

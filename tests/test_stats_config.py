@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SMOKE
+from helpers import SMOKE
 
 from stxlib.config import ParamsError, load_params
 from stxlib.stats import bootstrap_options

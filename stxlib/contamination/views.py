@@ -12,6 +12,14 @@ from stxlib.plots.style import save_figure
 from stxlib.stats.tables import contamination_rows
 
 
+def run_summary(result: dict[str, Any]) -> str:
+    """What the check read and how long it took, then the stage's notes, one a line."""
+    training = result["training"]
+    lines = [f"{training['rows']:,} training rows, {training['characters']:,} characters, checked in "
+             f"{result['seconds']:.1f} s"]  # fmt: skip
+    return "\n".join([*lines, *(f"note: {note}" for note in result["notes"])])
+
+
 def summary_frame(result: dict[str, Any]) -> pd.DataFrame:
     """One row per evaluation set (what the report shows)."""
     return pd.DataFrame(contamination_rows(result)).set_index("eval set")

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 from stxlib.preferences.fit import BtlFit
 from stxlib.stats.tables import preference_pair_rows, preference_rows
@@ -24,6 +29,27 @@ def p_win_frame(fit: BtlFit) -> pd.DataFrame:
     return pd.DataFrame(
         [[fit.p_win[a].get(b) if a != b else None for b in order] for a in order], index=order, columns=order
     )
+
+
+def fit_tables(fits: Mapping[str, BtlFit]) -> list[Styler]:
+    """For each fit (human, judge), its three tables captioned with the fit's settings, in display order: the
+    models, the pairs and `P(row beats column)`. The notebook shows them with `display(*fit_tables(...))`."""
+    tables = []
+    for kind, fit in fits.items():
+        head = f"{kind}: alpha={fit.alpha}, draws {fit.draws}, {fit.resamples} resamples"
+        tables += [
+            models_frame(fit).style.format(precision=3).set_caption(f"{head}: models"),
+            pairs_frame(fit).style.format(precision=3).set_caption(f"{kind}: pairs"),
+            p_win_frame(fit).style.format(precision=3, na_rep="–").set_caption(f"{kind}: P(row beats column)"),
+        ]
+    return tables
+
+
+def plot_images(plots: Mapping[str, Sequence[Path]]) -> list[Any]:
+    """Every fit's saved charts (PNG), fit by fit, as IPython images for `display(*plot_images(...))`."""
+    from IPython.display import Image
+
+    return [Image(filename=str(path)) for paths in plots.values() for path in paths]
 
 
 def win_rate_matrix(fit: BtlFit) -> pd.DataFrame:
