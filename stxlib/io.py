@@ -79,6 +79,28 @@ def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> int:
     return count
 
 
+def iter_json_objects(
+    path: str | Path, error: type[Exception] = ValueError, what: str = "file"
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """`(line number, object)` for every non-blank line of a JSON-lines file, streamed. Each problem raises
+    `error` naming the place: `<path>: <what> not found`, `<path>:<line>: not valid JSON (...)`, or
+    `<path>:<line>: expected a JSON object per line, got <type>`."""
+    path = Path(path)
+    if not path.is_file():
+        raise error(f"{path}: {what} not found")
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise error(f"{path}:{number}: not valid JSON ({err.msg})") from None
+            if not isinstance(row, dict):
+                raise error(f"{path}:{number}: expected a JSON object per line, got {type(row).__name__}")
+            yield number, row
+
+
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
     rows = []
     with Path(path).open(encoding="utf-8") as fh:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from stxlib.io import atomic_dir, atomic_path, read_json, read_jsonl, write_json, write_jsonl
+from stxlib.io import atomic_dir, atomic_path, iter_json_objects, read_json, read_jsonl, write_json, write_jsonl
 
 
 def test_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
@@ -38,3 +38,21 @@ def test_atomic_dir_replaces_only_on_success(tmp_path: Path) -> None:
         (tmp / "b.txt").write_text("three")
     assert sorted(p.name for p in target.iterdir()) == ["b.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["adapter"]
+
+
+class RowError(Exception):
+    pass
+
+
+def test_json_object_lines_name_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"a": 1}\n\n{"a": 2}\n', encoding="utf-8")
+    assert list(iter_json_objects(path)) == [(1, {"a": 1}), (3, {"a": 2})]  # blank lines skipped, numbers kept
+    path.write_text('{"a": 1}\n[1, 2]\n', encoding="utf-8")
+    with pytest.raises(RowError, match=rf"{path}:2: expected a JSON object per line, got list"):
+        list(iter_json_objects(path, RowError))
+    path.write_text('{"a": 1}\n{"a": \n', encoding="utf-8")
+    with pytest.raises(RowError, match=rf"{path}:2: not valid JSON"):
+        list(iter_json_objects(path, RowError))
+    with pytest.raises(RowError, match=rf"{tmp_path / 'none.jsonl'}: votes file not found"):
+        list(iter_json_objects(tmp_path / "none.jsonl", RowError, "votes file"))

@@ -19,6 +19,7 @@ from stxlib.stats import (
     read_item_values,
     samples_delta,
 )
+from stxlib.stats.judgments import JudgeRating, read_judge_ratings
 
 JSQUAD = "jsquad-1.1-0.3"
 JCQA = "jcommonsenseqa-1.1-0.3"
@@ -152,3 +153,18 @@ def test_generic_samples_files_with_a_row_filter(tmp_path: Path) -> None:
     new = write_rows(tmp_path / "b.jsonl", [{"id": f"q{i}", "score": 1, "keep": i < 6} for i in range(10)])
     interval = samples_delta(base, new, id_key="id", value_key="score", keep=lambda r: r["keep"], resamples=100)
     assert interval.n == 6 and interval.delta == pytest.approx(0.5)
+
+
+def test_judge_ratings_of_one_turn_and_their_errors(tmp_path: Path) -> None:
+    row = {"question_id": 81, "judge": ["judge-x", "single-v1"], "score": 7, "turn": 1, "tstamp": 1700000000.5}
+    rows = [row, row | {"turn": 2, "score": 3}, row | {"question_id": 82, "score": -1}]
+    path = write_rows(tmp_path / "j.jsonl", rows)
+    ratings = read_judge_ratings(path)
+    assert ratings[81] == JudgeRating(7.0, "judge-x", 1700000000.5) and not ratings[82].parsed
+    assert read_judge_ratings(path, turn=2)[81].score == 3.0
+    twice = write_rows(tmp_path / "twice.jsonl", [row, row | {"judge": ["judge-y", "single-v1"]}])
+    with pytest.raises(AlignmentError, match=rf"{twice}:2: question 81 turn 1 is judged twice \(by judge-x and"):
+        read_judge_ratings(twice, error=AlignmentError)
+    nameless = write_rows(tmp_path / "nameless.jsonl", [row | {"judge": []}])
+    with pytest.raises(ValueError, match=rf"{nameless}:1: no judge name"):
+        read_judge_ratings(nameless)

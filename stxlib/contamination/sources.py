@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stxlib.io import read_json
+from stxlib.io import iter_json_objects, read_json
 
 JGLUE_TASKS = {  # name -> (folder, fields of one document)
     "jsquad": ("jsquad-v1.1", ("context", "question")),
@@ -64,20 +64,8 @@ class TrainingSource:
 
 
 def _json_lines(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    if not path.is_file():
-        raise ContaminationDataError(f"{path}: file not found")
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise ContaminationDataError(f"{where}: not valid JSON ({err.msg})") from None
-            if not isinstance(row, dict):
-                raise ContaminationDataError(f"{where}: expected a JSON object per line")
-            yield where, row
+    for number, row in iter_json_objects(path, ContaminationDataError):
+        yield f"{path}:{number}", row
 
 
 def jglue_sets(data_dir: str | Path, split: str = "valid") -> list[EvalSet]:

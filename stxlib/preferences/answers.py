@@ -4,7 +4,6 @@ judgment files (FastChat single rows). Files only: this package never imports th
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,7 +12,9 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+from stxlib.io import iter_json_objects
 from stxlib.preferences.votes import JUDGE_PREFIX, PreferenceError, Vote
+from stxlib.stats.judgments import read_judge_ratings
 
 _QUESTION_MARKERS = (("[質問]\n", "\n\n["), ("[Question]\n", "\n\n["))  # FastChat JA and EN judge prompts
 
@@ -38,21 +39,11 @@ class PairItem:
 
 
 def _rows(path: str | Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    path = Path(path)
-    if not path.is_file():
-        raise PreferenceError(f"{path}: file not found")
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise PreferenceError(f"{where}: not valid JSON ({err.msg})") from None
-            if not isinstance(row, dict) or "question_id" not in row:
-                raise PreferenceError(f"{where}: expected a FastChat row with a question_id")
-            yield where, row
+    for number, row in iter_json_objects(path, PreferenceError):
+        where = f"{path}:{number}"
+        if "question_id" not in row:
+            raise PreferenceError(f"{where}: expected a FastChat row with a question_id")
+        yield where, row
 
 
 def read_answers(path: str | Path, turn: int = 1) -> dict[str | int, str]:
@@ -130,32 +121,6 @@ def left_side(item: PairItem, seed: int) -> str:
 # ---------------------------------------------------------------- judge-decided votes
 
 
-@dataclass(frozen=True)
-class JudgeRating:
-    score: float
-    judge: str
-    tstamp: float | None
-
-
-def read_ratings(path: str | Path, turn: int = 1) -> dict[str | int, JudgeRating]:
-    """`{question_id: JudgeRating}` of one turn from a FastChat single-judgment file (−1 = unparsable)."""
-    ratings: dict[str | int, JudgeRating] = {}
-    for where, row in _rows(path):
-        if row.get("turn", 1) != turn:
-            continue
-        judge, score = row.get("judge"), row.get("score")
-        name = judge[0] if isinstance(judge, list) and judge else judge
-        if not isinstance(name, str) or not name:
-            raise PreferenceError(f"{where}: no judge name (FastChat rows hold judge: [judge, prompt name])")
-        if isinstance(score, bool) or not isinstance(score, int | float):
-            raise PreferenceError(f"{where}: score must be a number (−1 when unparsable), got {score!r}")
-        if row["question_id"] in ratings:
-            raise PreferenceError(f"{where}: question {row['question_id']} turn {turn} is judged twice")
-        stamp = row.get("tstamp")
-        ratings[row["question_id"]] = JudgeRating(float(score), name, float(stamp) if stamp is not None else None)
-    return ratings
-
-
 @dataclass
 class JudgeVotes:
     votes: list[Vote]
@@ -177,7 +142,7 @@ def judge_votes(
     get `rater_id` `judge:<name>`, `shown_left` `a`, responses from `answers` (empty where absent) and `ts`
     from the later judgment's `tstamp`, so the file is the same every time it is rebuilt.
     """
-    ratings = {label: read_ratings(path, turn) for label, path in judgments.items()}
+    ratings = {label: read_judge_ratings(path, turn, PreferenceError) for label, path in judgments.items()}
     judges = {r.judge for per_label in ratings.values() for r in per_label.values()}
     if len(judges) > 1:
         raise PreferenceError(
@@ -192,7 +157,7 @@ def judge_votes(
         unmatched += len(set(left) ^ set(right))
         for qid in [q for q in left if q in right]:
             a, b = left[qid], right[qid]
-            if a.score < 0 or b.score < 0:
+            if not (a.parsed and b.parsed):
                 unparsable += 1
                 continue
             outcome = "a" if a.score > b.score else "b" if b.score > a.score else "draw"

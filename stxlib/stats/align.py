@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
@@ -10,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from stxlib.io import iter_json_objects
 
 _SHOWN = 5  # ids listed in an error message
 
@@ -68,32 +69,20 @@ def read_item_values(
     Every problem names the file and line: unreadable JSON, a missing key, a value that is not a finite
     number, an id seen twice.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise AlignmentError(f"{path}: samples file not found")
     values: dict[Hashable, float] = {}
     seen: dict[Hashable, int] = {}
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise AlignmentError(f"{where}: not valid JSON ({err.msg})") from None
-            if not isinstance(row, dict):
-                raise AlignmentError(f"{where}: expected a JSON object per line, got {type(row).__name__}")
-            if keep is not None and not keep(row):
-                continue
-            for key in (id_key, value_key):
-                if key not in row:
-                    raise AlignmentError(f"{where}: no {key!r} field (fields: {', '.join(row)})")
-            item = _hashable(row[id_key], where, id_key)
-            if item in seen:
-                raise AlignmentError(f"{where}: {id_key} {item!r} already appeared on line {seen[item]}")
-            seen[item] = number
-            values[item] = _number(row[value_key], where, value_key)
+    for number, row in iter_json_objects(path, AlignmentError, "samples file"):
+        where = f"{path}:{number}"
+        if keep is not None and not keep(row):
+            continue
+        for key in (id_key, value_key):
+            if key not in row:
+                raise AlignmentError(f"{where}: no {key!r} field (fields: {', '.join(row)})")
+        item = _hashable(row[id_key], where, id_key)
+        if item in seen:
+            raise AlignmentError(f"{where}: {id_key} {item!r} already appeared on line {seen[item]}")
+        seen[item] = number
+        values[item] = _number(row[value_key], where, value_key)
     return values
 
 

@@ -28,6 +28,7 @@ from stxlib.stats.bootstrap import (
     format_interval,
     paired_bootstrap,
 )
+from stxlib.stats.judgments import read_judge_ratings
 
 JGLUE_DEFAULT_METRIC = "acc"
 JGLUE_METRICS = {"jsquad": "exact_match"}  # task-name prefix -> headline metric (jp-stable's EM on 0–100)
@@ -127,26 +128,15 @@ def mt_bench_ratings(path: str | Path, turn: int = 1) -> tuple[dict[Hashable, fl
     Unparsable ratings (−1) are left out of `ratings` (FastChat drops them from the mean too). Rows of
     several judges are refused: ratings of different judges are not comparable.
     """
-    judges: set[str] = set()
-    unparsable: set[Hashable] = set()
-
-    def keep(row: dict[str, Any]) -> bool:
-        if row.get("turn", 1) != turn:
-            return False
-        judge = row.get("judge")
-        judges.add(str(judge[0]) if isinstance(judge, list) and judge else str(judge))
-        if row.get("score") == -1:
-            unparsable.add(row.get("question_id"))
-            return False
-        return True
-
-    ratings = read_item_values(path, id_key="question_id", value_key="score", keep=keep)
+    rows = read_judge_ratings(path, turn, AlignmentError)
+    judges = {r.judge for r in rows.values()}
     if len(judges) > 1:
         raise AlignmentError(
             f"{path}: judgments of several judges ({', '.join(sorted(judges))}); ratings of different judges "
             "are not comparable: keep one judge per file"
         )
-    return ratings, unparsable, next(iter(judges), None)
+    ratings = {qid: r.score for qid, r in rows.items() if r.parsed}
+    return ratings, {qid for qid, r in rows.items() if not r.parsed}, next(iter(judges), None)
 
 
 def mt_bench_delta(
