@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--num-fewshot", default="2,3,3,3", help="few-shot count per task, in task order")
     parser.add_argument("--data-dir", default=None, help="raw JGLUE layout folder; default: shunk031/JGLUE on the hub")
     parser.add_argument("--limit", type=int, default=None, help="evaluate the first N documents (shuffled order)")
-    parser.add_argument("--batch-size", type=int, default=4, help="documents per batch (default 4, as the card)")
+    parser.add_argument("--batch-size", type=int, default=None, help="documents per batch (default: eval.batch_size)")
     parser.add_argument("--dtype", choices=["auto", "float32", "bfloat16"], default="auto")
     parser.add_argument("--out", default=None, help="output folder (default: results/eval/<model>[+<adapter>])")
     parser.add_argument(
@@ -75,7 +75,7 @@ def eval_config(args: argparse.Namespace, label: str) -> StxConfig:
             "shots_dir": _absolute(args.shots_dir),
             "hub_revision": args.hub_revision,
             "limit": args.limit,
-            "batch_size": args.batch_size,
+            **({"batch_size": args.batch_size} if args.batch_size else {}),
             "dtype": args.dtype,
             "engine": args.engine,
             "max_length": args.max_length,

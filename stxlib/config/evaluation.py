@@ -36,12 +36,13 @@ class EvalSection(Section):
     shots_dir: str | None = None
     hub_revision: str = DEFAULT_PARQUET_REVISION
     limit: PositiveInt | None = None
-    batch_size: PositiveInt = 4
+    batch_size: PositiveInt = 16  # the card's harness used 4; batch size never changes the outputs (tested)
     dtype: Literal["auto", "float32", "bfloat16"] = "auto"
     engine: Literal["fast", "reference"] = "fast"
     max_length: Annotated[int, Field(ge=300)] | None = None  # room for 256 new tokens
     fewshot_seed: int = 42
-    cpu_threads: PositiveInt | None = None  # torch CPU threads on a machine without CUDA (the tiny model: 1)
+    share_prefix: bool = True  # compute each task's common prompt prefix once (float noise only, see docs)
+    cpu_threads: PositiveInt | None = None  # restricts torch's CPU threads without CUDA (null: all cores)
 
     @model_validator(mode="after")
     def _consistent(self) -> EvalSection:

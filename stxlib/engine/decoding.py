@@ -19,6 +19,7 @@ from typing import Any
 
 from stxlib.engine.loading import LocalModel
 from stxlib.engine.requests import Generation, GenerationRequest
+from stxlib.engine.stats import EngineStats
 
 MIN_STOP_WINDOW = 3  # newest tokens decoded per step (more for stop strings longer than 2 bytes)
 
@@ -59,14 +60,20 @@ class RowStops:
         for row, spec in enumerate(self.rows):
             if self.ends[row] is not None or n_new < 1:
                 continue
-            hit = False
-            if spec.request.stop:
-                window = input_ids[row, self.prompt_length :][-self.windows[row] :].tolist()
-                text = self.tokenizer.decode(window, skip_special_tokens=False)
-                hit = any(stop in text for stop in spec.request.stop)
-            if hit or n_new >= spec.request.max_new_tokens:
+            new = input_ids[row, self.prompt_length :][-self.windows[row] :].tolist()
+            if n_new >= spec.request.max_new_tokens or stop_string_hit(
+                self.tokenizer, new, spec.request.stop, self.windows[row]
+            ):
                 self.ends[row] = n_new
         return torch.tensor([e is not None for e in self.ends], dtype=torch.bool, device=input_ids.device)
+
+
+def stop_string_hit(tokenizer: Any, new: Sequence[int], stops: Sequence[str], window: int) -> bool:
+    """Whether the newest `window` tokens of `new` decode to text holding one of `stops`."""
+    if not stops:
+        return False
+    text = tokenizer.decode(list(new[-window:]), skip_special_tokens=False)
+    return any(stop in text for stop in stops)
 
 
 class RowProcessor:
@@ -76,22 +83,17 @@ class RowProcessor:
     def __init__(self, rows: Sequence[DecodeRow], pad_lengths: Sequence[int], device: Any) -> None:
         self.rows = list(rows)
         self.pad_lengths = list(pad_lengths)
-        self.generators = [None if r.request.greedy else _generator(r.request.seed, device) for r in rows]
+        self.generators = [row_generator(r.request, device) for r in rows]
 
     @staticmethod
     def needed(rows: Sequence[DecodeRow]) -> bool:
         return any(not r.request.greedy or r.request.repetition_penalty != 1.0 for r in rows)
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
-        import torch
-
         for row, spec in enumerate(self.rows):
             request = spec.request
             if request.repetition_penalty != 1.0:
-                seen = input_ids[row, self.pad_lengths[row] :].unique()
-                picked = scores[row, seen]
-                penalty = request.repetition_penalty
-                scores[row, seen] = torch.where(picked < 0, picked * penalty, picked / penalty)
+                penalise(scores[row], input_ids[row, self.pad_lengths[row] :], request.repetition_penalty)
             generator = self.generators[row]
             if generator is not None:
                 token = sample_token(scores[row], request, generator)
@@ -100,15 +102,42 @@ class RowProcessor:
         return scores
 
 
-def _generator(seed: int | None, device: Any) -> Any:
+def penalise(scores: Any, seen_ids: Any, penalty: float) -> None:
+    """CTRL repetition penalty, in place, on one row's float32 logits over the tokens it has seen."""
     import torch
 
+    seen = seen_ids.unique()
+    picked = scores[seen]
+    scores[seen] = torch.where(picked < 0, picked * penalty, picked / penalty)
+
+
+def row_generator(request: GenerationRequest, device: Any) -> Any:
+    """The request's own `torch.Generator` (seeded with its `seed`), None for a greedy request."""
+    import torch
+
+    if request.greedy:
+        return None
     generator = torch.Generator(device=device)
-    if seed is None:
+    if request.seed is None:
         generator.seed()  # non-deterministic, as asked
     else:
-        generator.manual_seed(seed)
+        generator.manual_seed(request.seed)
     return generator
+
+
+def choose_token(logits: Any, row: DecodeRow, new: Sequence[int], generator: Any) -> int:
+    """One row's next token from its float32 logits, as `generate` with `RowProcessor` chooses it: the
+    repetition penalty over the prompt and `new`, then the seeded draw (sampling) or the argmax (greedy)."""
+    import torch
+
+    request = row.request
+    if request.repetition_penalty != 1.0:
+        logits = logits.clone()
+        seen = torch.tensor([*row.prompt, *new], dtype=torch.long, device=logits.device)
+        penalise(logits, seen, request.repetition_penalty)
+    if generator is not None:
+        return sample_token(logits, request, generator)
+    return int(logits.argmax())
 
 
 def sample_token(logits: Any, request: GenerationRequest, generator: Any) -> int:
@@ -129,7 +158,9 @@ def sample_token(logits: Any, request: GenerationRequest, generator: Any) -> int
     return int(torch.multinomial(probs, 1, generator=generator))
 
 
-def decode_rows(lm: LocalModel, rows: Sequence[DecodeRow], pad_token_id: int) -> list[Generation]:
+def decode_rows(
+    lm: LocalModel, rows: Sequence[DecodeRow], pad_token_id: int, stats: EngineStats | None = None
+) -> list[Generation]:
     """Generate for `rows` in one `model.generate` call (left-padded with `pad_token_id`, attention mask)."""
     import torch
     from transformers import LogitsProcessorList, StoppingCriteriaList
@@ -159,7 +190,17 @@ def decode_rows(lm: LocalModel, rows: Sequence[DecodeRow], pad_token_id: int) ->
         )
     new = out[:, width:].tolist()
     eos = lm.eos_token_ids()
-    return [finish_row(lm.tokenizer, new[row], criterion.ends[row], eos, spec) for row, spec in enumerate(rows)]
+    generations = [finish_row(lm.tokenizer, new[row], criterion.ends[row], eos, spec) for row, spec in enumerate(rows)]
+    if stats is not None:
+        steps = max(out.shape[1] - width - 1, 0)  # the last new token is never fed back
+        real = sum(len(r.prompt) for r in rows)
+        stats.add(
+            forward_passes=1 + steps,
+            fed_tokens=len(rows) * (width + steps),
+            padding_tokens=len(rows) * width - real,
+            generated_tokens=sum(g.new_tokens or 0 for g in generations),
+        )
+    return generations
 
 
 def finish_row(tokenizer: Any, new: Sequence[int], end: int | None, eos: set[int], row: DecodeRow) -> Generation:

@@ -1,10 +1,11 @@
 """`LocalBackend`: a local Hugging Face model behind the engine's interface (`generate`, `loglikelihoods`).
 
-Two modes give the same outputs (tested): `fast` batches requests (generation: sorted by prompt length,
-`batch_size` per `generate` call, left-padded; log-likelihoods: shared-context packing, see
-`stxlib.engine.loglikelihood`), `reference` runs every request alone with no padding, which is what the fast
-mode is tested against. Padding uses the EOS id (jp-stable's `pad_token = eos_token`); padded positions are
-masked, so the pad id never changes a result.
+Two modes give the same outputs (tested): `fast` batches requests (generation: the engine's own decode loop
+with continuous batching in `batch_size` slots, `stxlib.engine.continuous`, or, for models it does not
+cover, `model.generate` on length-sorted batches of `batch_size`; log-likelihoods: shared-context packing,
+`stxlib.engine.loglikelihood`), `reference` runs every request alone through `model.generate` or one plain
+forward pass, which is what the fast mode is tested against. Padding uses the EOS id (jp-stable's
+`pad_token = eos_token`); padded positions are masked, so the pad id never changes a result.
 """
 
 from __future__ import annotations
@@ -13,11 +14,19 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Literal
 
+from stxlib.engine.continuous import slot_decoding_unsupported, slot_generate
 from stxlib.engine.decoding import DecodeRow, decode_rows
 from stxlib.engine.loading import LocalModel, LocalModelSpec, load_local_model
-from stxlib.engine.loglikelihood import DEFAULT_MAX_BATCH_TOKENS, packed_loglikelihoods, request_loglikelihood
+from stxlib.engine.loglikelihood import (
+    CPU_MAX_BATCH_TOKENS,
+    DEFAULT_MAX_BATCH_TOKENS,
+    packed_loglikelihoods,
+    request_loglikelihood,
+)
+from stxlib.engine.lookup import MAX_DRAFT
 from stxlib.engine.requests import ChoiceItem, Generation, GenerationRequest, Message, Progress
-from stxlib.engine.windows import context_length, generation_window
+from stxlib.engine.stats import EngineStats
+from stxlib.engine.windows import context_length, generation_window, loglikelihood_window
 
 Mode = Literal["fast", "reference"]
 MODES: tuple[str, ...] = ("fast", "reference")
@@ -27,12 +36,24 @@ def _no_progress(n: int) -> None:
     pass
 
 
+def default_batch_tokens(device: object) -> int:
+    """Padded tokens per packed log-likelihood batch: a GPU fills up with many documents; a CPU's matrix
+    products are already efficient on one ~500-token document and slow down once a batch's activations
+    leave its caches (measured: JCommonsenseQA on the 28M benchmark model, 2,048 ~10% faster than 16,384)."""
+    return DEFAULT_MAX_BATCH_TOKENS if getattr(device, "type", "cpu") == "cuda" else CPU_MAX_BATCH_TOKENS
+
+
 class LocalBackend:
     """Generation and log-likelihoods on a loaded `LocalModel`.
 
     `max_length`: the context window used for left truncation (default: the model config's
     `max_position_embeddings`, `n_positions` or `n_ctx`, else the tokenizer's limit, else 2048);
-    `batch_size`: requests (generation) or items (log-likelihoods) per forward batch in `fast` mode.
+    `batch_size`: sequences decoding together (generation) or items per forward batch (log-likelihoods) in
+    `fast` mode; `max_batch_tokens`: padded tokens per log-likelihood batch (default: `default_batch_tokens`);
+    `slot_decoding`: generation through the engine's own decode loop where the model allows it (else
+    `model.generate`); `share_prefix`: compute the prefix common to a call's prompts once; `draft_tokens`:
+    prompt-lookup draft tokens per greedy row and decode step (0: none). `last_decoder` says which generation
+    path the last `generate` call took; `stats` counts what the model computed.
     """
 
     name = "local"
@@ -44,7 +65,10 @@ class LocalBackend:
         max_length: int | None = None,
         batch_size: int = 4,
         mode: Mode = "fast",
-        max_batch_tokens: int = DEFAULT_MAX_BATCH_TOKENS,
+        max_batch_tokens: int | None = None,
+        slot_decoding: bool = True,
+        share_prefix: bool = True,
+        draft_tokens: int = MAX_DRAFT,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -54,7 +78,12 @@ class LocalBackend:
         self.max_length = max_length or context_length(lm.model.config, lm.tokenizer)
         self.batch_size = batch_size
         self.mode = mode
-        self.max_batch_tokens = max_batch_tokens
+        self.max_batch_tokens = max_batch_tokens or default_batch_tokens(lm.device)
+        self.slot_decoding = slot_decoding
+        self.share_prefix = share_prefix
+        self.draft_tokens = draft_tokens
+        self.last_decoder: str | None = None
+        self.stats = EngineStats()
         eos = lm.tokenizer.eos_token_id
         self.pad_token_id = int(eos if eos is not None else (lm.tokenizer.pad_token_id or 0))
         self._encode = lru_cache(maxsize=65536)(self._encode_uncached)
@@ -120,9 +149,27 @@ class LocalBackend:
         """One Generation per request, in request order; `progress` counts finished requests."""
         progress = progress or _no_progress
         rows = [self.decode_row(r) for r in requests]
+        if not rows:
+            return []
+        if self.mode == "fast" and self.slot_decoding:
+            reason = slot_decoding_unsupported(self.lm, rows)
+            if reason is None:
+                self.last_decoder = "slots"
+                return slot_generate(
+                    self.lm,
+                    rows,
+                    slots=self.batch_size,
+                    progress=progress,
+                    share_prefix=self.share_prefix,
+                    draft_tokens=self.draft_tokens,
+                    stats=self.stats,
+                )
+            self.last_decoder = f"generate ({reason})"
+        else:
+            self.last_decoder = "generate"
         results: list[Generation | None] = [None] * len(rows)
         for batch in self.generation_batches(rows):
-            generations = decode_rows(self.lm, [rows[i] for i in batch], self.pad_token_id)
+            generations = decode_rows(self.lm, [rows[i] for i in batch], self.pad_token_id, self.stats)
             for index, generation in zip(batch, generations, strict=True):
                 results[index] = generation
             progress(len(batch))
@@ -148,11 +195,15 @@ class LocalBackend:
                 pad_token_id=self.pad_token_id,
                 progress=progress,
                 max_batch_tokens=self.max_batch_tokens,
+                share_prefix=self.share_prefix,
+                stats=self.stats,
             )
         results = []
         for item in items:
             results.append(
                 [request_loglikelihood(self.lm, item.context, c, self.max_length) for c in item.continuations]
             )
+            fed = sum(len(loglikelihood_window(item.context, c, self.max_length)) for c in item.continuations)
+            self.stats.add(forward_passes=len(item.continuations), fed_tokens=fed)
             progress(1)
         return results

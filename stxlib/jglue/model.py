@@ -61,4 +61,6 @@ def open_backend(spec: ModelSpec, section: EvalSection) -> LocalBackend:
         raise ModelLoadError(f"max_length {length} leaves no room for a prompt before {MAX_NEW_TOKENS} new tokens")
     lm.info["max_length"] = length
     lm.info["max_length_source"] = "eval.max_length" if spec.max_length else "model config"
-    return LocalBackend(lm, max_length=length, batch_size=section.batch_size, mode=section.engine)
+    return LocalBackend(
+        lm, max_length=length, batch_size=section.batch_size, mode=section.engine, share_prefix=section.share_prefix
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -111,13 +112,26 @@ def evaluate(
             write_jsonl(out / samples_file(task), samples)
             task_results[task] = {"metrics": metrics, "detail": {**task_inputs.detail, **run_detail}}
             write_json(out / PARTIAL_FILE, {"fingerprint": key, "lm_info": lm_info, "tasks": task_results})
-        results = results_document(spec, settings, inputs, task_results, lm_info, key)
+        results = results_document(spec, settings, inputs, task_results, lm_info, key, threads=thread_info(section))
         write_json(out / RESULTS_FILE, results)
         (out / PARTIAL_FILE).unlink(missing_ok=True)
         return results
     finally:
         if backend is None and model is not None:
             model.close()
+
+
+def cpu_cores() -> int:
+    """CPU cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def thread_info(section: EvalSection) -> dict[str, Any]:
+    """What results.json records of the CPU threads: `cpu_threads` (the setting), `torch_threads` (in use),
+    `cpu_cores`."""
+    import torch
+
+    return {"cpu_threads": section.cpu_threads, "torch_threads": torch.get_num_threads(), "cpu_cores": cpu_cores()}
 
 
 def _read_partial(out: Path, key: str) -> dict[str, Any]:
@@ -148,6 +162,8 @@ def results_document(
     task_results: dict[str, dict[str, Any]],
     lm_info: dict[str, Any],
     key: str,
+    *,
+    threads: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     import torch
     import transformers
@@ -176,6 +192,7 @@ def results_document(
         "warnings": warnings,
         "prompt_version": PROMPT_VERSION,
         "task_details": {task: r["detail"] for task, r in task_results.items()},
+        **(threads or {}),
         "fingerprint": key,
         "stx_version": __version__,
         "torch_version": torch.__version__,

@@ -35,6 +35,7 @@ def score_task(backend: LocalBackend, inputs: TaskInputs, *, label: str = "") ->
     """Run the model over a task: (metrics, samples in doc_id order, run detail)."""
     docs = inputs.docs
     spec = get_task(inputs.task)
+    before = backend.stats.snapshot()
     start = time.perf_counter()
     with progress_bar(len(docs), f"{label + ' ' if label else ''}{spec.short}") as bar:
         if spec.is_generation:
@@ -50,7 +51,10 @@ def score_task(backend: LocalBackend, inputs: TaskInputs, *, label: str = "") ->
         "seconds": round(seconds, 3),
         "docs_per_second": round(len(docs) / seconds, 3) if seconds > 0 else None,
         "truncated_requests": int(truncated),
+        "engine": backend.stats.since(before),
     }
+    if spec.is_generation:
+        detail["decoder"] = backend.last_decoder
     return metrics, sorted(samples, key=lambda s: s["doc_id"]), detail
 
 

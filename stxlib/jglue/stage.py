@@ -10,7 +10,7 @@ from stxlib.config.evaluation import EvalSection
 from stxlib.hardware import set_cpu_threads
 from stxlib.jglue.inputs import TaskInputs, prepare_tasks, task_plan
 from stxlib.jglue.model import model_specs
-from stxlib.jglue.results import evaluate
+from stxlib.jglue.results import cpu_cores, evaluate, thread_info
 from stxlib.jglue.tasks import UnknownTaskError
 from stxlib.paths import RunPaths
 
@@ -30,12 +30,15 @@ def check_config(config: StxConfig) -> None:
     check_section(config.eval)
 
 
-def use_cpu_threads(section: EvalSection) -> None:
-    """`eval.cpu_threads` torch threads when there is no CUDA GPU (tiny models run best on one)."""
+def use_cpu_threads(section: EvalSection) -> dict[str, Any]:
+    """Torch CPU threads for evaluation without a CUDA GPU: all cores (torch's default, one thread per physical
+    core) unless `eval.cpu_threads` restricts them (never more than the cores this process may use). Returns
+    what is in use, as results.json records it (`cpu_threads`: the setting, `torch_threads`, `cpu_cores`)."""
     import torch
 
     if section.cpu_threads and not torch.cuda.is_available():
-        set_cpu_threads(section.cpu_threads)
+        set_cpu_threads(min(section.cpu_threads, cpu_cores()))
+    return thread_info(section)
 
 
 def run_stage(
