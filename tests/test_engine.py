@@ -29,7 +29,7 @@ from stxlib.engine.loglikelihood import PackedUnit, batch_units, plan_units
 
 pytestmark = pytest.mark.usefixtures("one_cpu_thread")
 
-BATCH_SIZES = (1, 3, 8)
+BATCH_SIZES = (1, 3, 8, 16)  # 16: eval.batch_size's default
 ATOL = 1e-4  # packed vs per-request log-likelihoods in float32 (observed <= 1e-5)
 CHAT_TEMPLATE = (
     "{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}\n{% endfor %}"
