@@ -83,6 +83,7 @@ def assert_same_generations(reference: list[Generation], fast: list[Generation])
     assert [g.new_tokens for g in fast] == [g.new_tokens for g in reference]
     assert [g.finish_reason for g in fast] == [g.finish_reason for g in reference]
     assert [g.meta for g in fast] == [g.meta for g in reference]
+    assert [g.token_ids for g in fast] == [g.token_ids for g in reference]
 
 
 # ------------------------------------------------------------------ log-likelihoods

@@ -73,7 +73,7 @@ def requests_for(backend: LocalBackend, budget: int = 40) -> list[GenerationRequ
 
 
 def assert_same(reference: list[Generation], fast: list[Generation]) -> None:
-    for field in ("text", "new_tokens", "finish_reason", "meta"):
+    for field in ("text", "new_tokens", "finish_reason", "meta", "token_ids"):
         assert [getattr(g, field) for g in fast] == [getattr(g, field) for g in reference], field
 
 
