@@ -41,7 +41,7 @@ class EvalSection(Section):
     engine: Literal["fast", "reference"] = "fast"
     max_length: Annotated[int, Field(ge=300)] | None = None  # room for 256 new tokens
     fewshot_seed: int = 42
-    share_prefix: bool = True  # compute each task's common prompt prefix once (float noise only, see docs)
+    share_prefix: bool = True  # compute each task's common prompt prefix once (changes only float noise)
     cpu_threads: PositiveInt | None = None  # restricts torch's CPU threads without CUDA (null: all cores)
 
     @model_validator(mode="after")
