@@ -3,6 +3,7 @@
     .venv/bin/python bench/eval_speed.py                   # the compute-bound model, stx then lm-eval, ratio
     .venv/bin/python bench/eval_speed.py --repeat 2        # stx, lm-eval, stx, lm-eval: one ratio per round
     .venv/bin/python bench/eval_speed.py --no-lmeval       # stx only (per-task figures and the lower bound)
+    .venv/bin/python bench/eval_speed.py --busy 1          # with another process spinning on one core
     .venv/bin/python bench/eval_speed.py --model stx-tiny --limit 20
 
 Job: real JGLUE v1.1 documents from ../shared/data/jglue-v1.1 (the first 60 of the seed-42 order of JSQuAD,
@@ -232,6 +233,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads on both sides (default: all)")
     parser.add_argument("--repeat", type=int, default=1, help="rounds of stx then lm-eval")
     parser.add_argument("--no-lmeval", action="store_true")
+    parser.add_argument("--busy", type=int, default=0, help="other processes spinning on a core each, throughout")
     parser.add_argument("--out", default=str(REPO / "bench" / "out" / "eval-speed"))
     args = parser.parse_args()
 
@@ -262,6 +264,21 @@ def main() -> int:
         f"{torch.__version__}, transformers {transformers.__version__}, {torch.get_num_threads()} threads; "
         f"load average {load_average()}"
     )
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
+    if spinners:
+        print(f"{len(spinners)} other process(es) spinning on a core each")
+    try:
+        ratios = run_rounds(args, model_path, data_dir, out, rate, flops)
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+    if len(ratios) > 1 and not args.no_lmeval:
+        print(f"\nratios {', '.join(f'{r:.3f}' for r in ratios)}; median {statistics.median(ratios):.3f}")
+    return 0
+
+
+def run_rounds(args, model_path: str, data_dir: Path, out: Path, rate: float, flops: FlopModel) -> list[float]:
     ratios = []
     for round_ in range(1, args.repeat + 1):
         print(f"\nround {round_}: stx (load average {load_average()})")
@@ -277,9 +294,7 @@ def main() -> int:
         )
         ratios.append(print_round(args, inputs, backend, results, load, lmeval, wall, requests, rate, flops, out))
         backend.close()
-    if len(ratios) > 1 and not args.no_lmeval:
-        print(f"\nratios {', '.join(f'{r:.3f}' for r in ratios)}; median {statistics.median(ratios):.3f}")
-    return 0
+    return ratios
 
 
 if __name__ == "__main__":
