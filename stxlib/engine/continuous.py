@@ -1,8 +1,9 @@
 """The fast generation path: the engine's own decode loop over the model, with continuous batching.
 
 Requests are taken longest prompt first. Each one is prefilled alone (batch 1, no padding) into a free slot
-of a `SlotCache` allocated once for the run; then all running sequences decode together, one token per
-step, each at its own position (a 4D mask hides every slot's unused tail). A sequence leaves as soon as it
+of a `SlotCache` allocated once for the run; then all running sequences decode together, each at its own
+position (a 4D mask hides every slot's unused tail), one token per step, or several when a greedy row's draft
+tokens (`stxlib.engine.lookup`) agree with the model's argmax. A sequence leaves as soon as it
 stops (stop string, EOS or its token budget) and the next request is prefilled into its slot; when the queue
 is empty the last slot moves into the hole, so the running slots stay `0 .. n - 1`. Outputs come back in
 request order.

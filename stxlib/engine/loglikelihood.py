@@ -8,7 +8,8 @@ own earlier tokens only, and position ids restart after the context for every co
 scored exactly as if it followed the context alone. Several items go into one forward pass (sorted by packed
 length, longest first, right-padded), and only the positions that predict continuation tokens are projected
 onto the vocabulary. A continuation whose request would be left-truncated (context + continuation longer than
-`max_length + 1`) gets its own unit with its own truncated window, as in the reference.
+`max_length + 1`) gets its own unit with its own truncated window, as in the reference. The prefix common to
+the items' contexts (`stxlib.engine.prefix`) runs once; its keys and values are reused by every batch.
 
 Reference (`request_loglikelihood`): one forward pass per continuation over its own window, no padding.
 """
