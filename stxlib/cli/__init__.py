@@ -13,6 +13,7 @@ from stxlib.cli import (
     llm_jp_eval_cmd,
     mt_bench_cmd,
     preferences_cmd,
+    publish_cmd,
     report_cmd,
     run_cmd,
     tiny_cmd,
@@ -33,6 +34,7 @@ COMMANDS = [
     preferences_cmd,
     contamination_cmd,
     report_cmd,
+    publish_cmd,
 ]
 
 
