@@ -83,9 +83,15 @@ def add_cell(path: Path, *, check: bool = False) -> str:
 
 
 def badge_table(notebooks: list[Path]) -> str:
+    from stxlib.stages import STAGES
+
+    stage = {s.notebook: s.name for s in STAGES}
     badge = "https://colab.research.google.com/assets/colab-badge.svg"
-    rows = [f"| `{p.name}` | [![Open In Colab]({badge})]({colab.badge_url(p.stem)}) |" for p in notebooks]
-    return "\n".join(["| notebook | |", "| --- | --- |", *rows])
+    rows = [
+        f"| {stage.get(p.stem, '–')} | `{p.name}` | [![Open In Colab]({badge})]({colab.badge_url(p.stem)}) |"
+        for p in notebooks
+    ]
+    return "\n".join(["| stage | notebook | |", "| --- | --- | --- |", *rows])
 
 
 def main(argv: list[str] | None = None) -> int:

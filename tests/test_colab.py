@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -70,6 +71,15 @@ def test_the_script_is_idempotent_and_reports_outdated_cells(tmp_path: Path, scr
     nbformat.write(edited, copy)
     assert script.main([str(copy)]) == 0 and "nb.ipynb: updated" in capsys.readouterr().out
     assert copy.read_text() == once
+
+
+def test_readme_badges_point_at_the_notebooks_of_the_configured_repository() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"\(https://colab\.research\.google\.com/github/([^)]+)\)", readme)
+    assert links, "the README's Colab section lists the notebooks with 'Open in Colab' badges"
+    prefix = f"{colab.GITHUB_REPO}/blob/{colab.GITHUB_BRANCH}/notebooks/"
+    assert all(link.startswith(prefix) for link in links), "badges use stxlib.colab.GITHUB_REPO (--badges)"
+    assert all((REPO / "notebooks" / link.removeprefix(prefix)).is_file() for link in links)
 
 
 def test_the_cell_does_nothing_outside_colab(monkeypatch: pytest.MonkeyPatch) -> None:
