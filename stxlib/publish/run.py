@@ -15,6 +15,7 @@ from stxlib.paths import RunPaths, TrainingDirs, looks_local
 from stxlib.publish.licenses import DataSource
 from stxlib.published import CARD_METRICS
 from stxlib.stats import jglue_intervals
+from stxlib.stats.align import AlignmentError
 from stxlib.stats.deltas import bootstrap_options
 
 #: Training stages in pipeline order; the last one with outputs is the model a run shares.
@@ -134,7 +135,11 @@ def read_run(run_dir: str | Path) -> RunForPublishing:
     jglue = _labelled(paths.eval_root, "results.json")
     intervals: dict[str, dict[str, Any]] = {}
     if "base" in jglue:
-        found = jglue_intervals(paths.eval_root, "base", labels=list(jglue), **bootstrap_options(config.stats))
+        try:
+            found = jglue_intervals(paths.eval_root, "base", labels=list(jglue), **bootstrap_options(config.stats))
+        except AlignmentError as err:  # e.g. models evaluated on different documents: no paired interval
+            print(f"publish: no JGLUE intervals ({err})")
+            found = {}
         intervals = {
             label: {task: iv for task, iv in row.items() if math.isfinite(iv.delta)} for label, row in found.items()
         }
