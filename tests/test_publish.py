@@ -236,6 +236,7 @@ def test_merged_puts_the_bf16_model_at_the_root(tmp_path: Path, tiny_model_dir: 
     assert (folder / "adapter" / "adapter_model.safetensors").is_file() and (folder / "config.json").is_file()
     meta, body = split_card((folder / "README.md").read_text(encoding="utf-8"))
     assert meta["library_name"] == "transformers" and "merged bf16 model" in body
+    assert "base_model" not in meta  # stx-tiny and a local folder are no hub ids
     assert f'AutoModelForCausalLM.from_pretrained("{REPO_ID}"' in body
     model = AutoModelForCausalLM.from_pretrained(folder)
     assert str(model.dtype) == "torch.bfloat16"

@@ -232,7 +232,7 @@ def render_card(
     source = f"[stx]({STX_URL.format(repo=stx_repo)})" if stx_repo else "stx"
     intro = (
         f"# {repo_id.split('/')[-1]}\n\n"
-        f"A {kind} for `{run.model.base_model or 'the base model in the params'}`, trained with {source} "
+        f"A {kind} for `{run.model.base_model or run.config.model.name_or_path}`, trained with {source} "
         f"(run `{run.config.run.name}`, stage `{run.model.stage}`"
         + (f", commit `{commit[:12]}`" if commit else "")
         + ").\n\n"

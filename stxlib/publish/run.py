@@ -69,7 +69,7 @@ def trained_model(paths: RunPaths, config: StxConfig) -> TrainedModel:
             folder, adapter, base = dirs.final, False, None
         else:
             continue
-        hub_base = next((b for b in (base, config.model.name_or_path) if b and not looks_local(b)), None)
+        hub_base = next((b for b in (base, config.model.name_or_path) if is_hub_id(b)), None)
         return TrainedModel(
             stage=stage,
             dirs=dirs,
@@ -84,6 +84,11 @@ def trained_model(paths: RunPaths, config: StxConfig) -> TrainedModel:
         f"{paths.root} has no trained model: none of {', '.join(f'{s}/best_adapter' for s in TRAINING_STAGES)} "
         "(or final/) exists; run the training stage first (stx run PARAMS --stages train)"
     )
+
+
+def is_hub_id(name: str | None) -> bool:
+    """An `owner/name` model on the Hub: not a local path, not the embedded `stx-tiny` (which has no owner)."""
+    return bool(name) and "/" in name and not looks_local(name)
 
 
 def _collect_datasets(section: Any, found: list[str]) -> None:
