@@ -18,8 +18,8 @@ def load_tokenizer(source: ModelSection | str, *, revision: str | None = None, t
     """The tokenizer exactly as shipped (no pad token added here).
 
     `source` is the `model` params section (its `tokenizer`, else `name_or_path`, with its `revision`,
-    `trust_remote_code` and `tokenizer_legacy`, passed as `legacy`) or a name: `stx-tiny`, a local folder or a hub id. Raises `ModelLoadError` naming
-    the tokenizer and the fix.
+    `trust_remote_code` and `tokenizer_legacy`, passed as `legacy`) or a name: `stx-tiny`, a local folder or
+    a hub id. Raises `ModelLoadError` naming the tokenizer and the fix.
     """
     from transformers import AutoTokenizer
 

@@ -14,8 +14,8 @@ from stxlib.engine import LocalModelSpec
 from stxlib.io import write_jsonl
 from stxlib.jglue import ModelSpec, prepare_tasks
 from stxlib.jglue.compare import comparison_frame, headline_scores, results_frame
-from stxlib.jglue.results import headline
 from stxlib.jglue.data import JNLI_V11_VALIDATION_LABELS, data_warnings
+from stxlib.jglue.results import headline
 from stxlib.jglue.views import (
     first_prompt_html,
     models_frame,

@@ -13,7 +13,7 @@ from stxlib.training.tokenizer import bos_input_pieces, check_bos_input, prepare
 
 needs_mistral = pytest.mark.skipif(
     not is_installed(),
-    reason=f"{MISTRAL_TOKENIZER_NAME} is not in the stx cache ({mistral_tokenizer_dir()}): run `make offline-tokenizer`",
+    reason=f"{MISTRAL_TOKENIZER_NAME} is not in the stx cache: run `make offline-tokenizer`",
 )
 ROW = {"input": "元の日本語：吾輩は猫である。", "output": "簡単な日本語：私は猫です。"}
 
