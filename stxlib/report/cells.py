@@ -6,11 +6,11 @@ notebook. Missing values are a dash, never an error.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from typing import Any
 
-DASH = "–"
+from stxlib.formatting import DASH, fmt, percent
+
+__all__ = ["DASH", "Cell", "Table", "delta_cell", "fmt", "percent"]
 
 
 @dataclass(frozen=True)
@@ -37,24 +37,6 @@ class Table:
         import pandas as pd
 
         return pd.DataFrame([[str(c) for c in row] for row in self.rows], columns=self.columns)
-
-
-def fmt(value: Any, digits: int | None = None) -> str:
-    """A number with `digits` decimals (default: 4 significant digits below 100, one decimal above),
-    integers with thousands separators, a dash for None/NaN."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return DASH
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if digits is not None:
-            return f"{value:,.{digits}f}"
-        return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.4g}"
-    if isinstance(value, list | tuple):
-        return ", ".join(fmt(v, digits) for v in value) if value else DASH
-    return str(value)
 
 
 def delta_cell(new: float | None, old: float | None, digits: int = 3) -> Cell:
