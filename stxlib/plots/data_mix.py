@@ -20,7 +20,7 @@ SourceLengths = Mapping[str, tuple[Sequence[int], Sequence[int]]]
 def plot_data_mix(stats: Mapping[str, Any], lengths: SourceLengths, run_name: str) -> plt.Figure:
     """Three panels: rows per source and split (from `stats`, the content of `mix_stats.json`); source
     tokens; target tokens, as histograms of the train split's per-row `lengths` (in legend order)."""
-    fig, axes = plt.subplots(1, 3, figsize=(16, 5.0))
+    fig, axes = plt.subplots(1, 3, figsize=(13.5, 5.0))
     _counts_panel(axes[0], stats)
     for ax, which, limit, label in (
         (axes[1], 0, stats["source_max_len"], "source (bos + input)"),
@@ -78,7 +78,7 @@ _SUMMARY_KEY = [
 def plot_data_mix_summary(stats: Mapping[str, Any], run_name: str) -> plt.Figure:
     """The data-mix chart from `mix_stats.json` alone (no tokenizer, no rows): rows per source and
     split, then the train split's token lengths per source as median bars with p95 and max marks."""
-    fig, axes = plt.subplots(1, 3, figsize=(16, 5.0))
+    fig, axes = plt.subplots(1, 3, figsize=(13.5, 5.0))
     _counts_panel(axes[0], stats)
     per_source = {k: v for k, v in stats.get("lengths", {}).get("train", {}).items() if k != "all"}
     for ax, key, limit, label in (

@@ -1,7 +1,7 @@
 """The report's table model: text cells (with a CSS class and an optional link), tables, number formats.
 
-Section modules build `Table`s; `stxlib.report.html` renders them, `Table.to_frame()` shows them in a
-notebook. Missing values are a dash, never an error.
+Section modules build `Table`s; `stxlib.report.html` renders them, `Table.styled()` shows them in a
+notebook (`Table.to_frame()`: the cell texts as a DataFrame). Missing values are a dash, never an error.
 """
 
 from __future__ import annotations
@@ -37,6 +37,15 @@ class Table:
         import pandas as pd
 
         return pd.DataFrame([[str(c) for c in row] for row in self.rows], columns=self.columns)
+
+    def styled(self):
+        """The table for a notebook as the report shows it: no row numbers, every cell in full (no "…"),
+        numbers right-aligned, text left-aligned, the note as a caption."""
+        frame = self.to_frame()
+        text = [c for i, c in enumerate(frame.columns) if i not in self.numeric]
+        styler = frame.style.hide(axis="index").set_properties(subset=text, **{"text-align": "left"})
+        styler = styler.set_table_styles([{"selector": "th", "props": [("text-align", "left")]}])
+        return styler.set_caption(self.note) if self.note else styler
 
 
 def delta_cell(new: float | None, old: float | None, digits: int = 3) -> Cell:
