@@ -44,7 +44,10 @@ class Table:
         frame = self.to_frame()
         text = [c for i, c in enumerate(frame.columns) if i not in self.numeric]
         styler = frame.style.hide(axis="index").set_properties(subset=text, **{"text-align": "left"})
-        styler = styler.set_table_styles([{"selector": "th", "props": [("text-align", "left")]}])
+        caption = [("caption-side", "bottom"), ("text-align", "left"), ("color", "#59636e")]
+        styler = styler.set_table_styles(
+            [{"selector": "th", "props": [("text-align", "left")]}, {"selector": "caption", "props": caption}]
+        )
         return styler.set_caption(self.note) if self.note else styler
 
 
