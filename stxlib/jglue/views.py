@@ -49,7 +49,7 @@ def inputs_frame(inputs: Sequence[TaskInputs]):
                 "validation": d["validation"],
                 "shots from": f"{d['shot_pool']['split']} ({d['shot_pool']['rows']} rows)",
                 "jp-stable prompts": "yes" if item.jp_stable_prompts else "NO (stand-in)",
-                "full v1.1 validation": d["data_checks"]["validation"]["full_v1.1_size"],
+                "full v1.1 validation": "yes" if d["data_checks"]["validation"]["full_v1.1_size"] else "no",
             }
         )
     return pd.DataFrame(rows).set_index("task")
