@@ -6,7 +6,7 @@ STAMP := $(VENV)/.stx-installed
 PARAMS ?= params/smoke.yaml
 MISTRAL_COMMON := mistral-common==1.13.1
 
-.PHONY: venv demo test lint clean offline-tokenizer
+.PHONY: venv demo test lint clean offline-tokenizer visual-deps test-visual
 
 venv: $(STAMP) offline-tokenizer
 
@@ -38,3 +38,12 @@ lint: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Debian's chromium for tests/test_visual.py (skipped without it): report, compare page and a rendered notebook in
+# headless Chromium; screenshots in results/visual/ (gitignored; CI keeps them as artifacts).
+visual-deps:
+	@command -v chromium >/dev/null || { sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$sudo apt-get update -qq && $$sudo apt-get install -y -qq chromium; }
+
+test-visual: venv visual-deps
+	$(BIN)/python -m pytest tests/test_visual.py

@@ -17,17 +17,20 @@ IGNORE_INDEX = -100
 def load_tokenizer(source: ModelSection | str, *, revision: str | None = None, trust_remote_code: bool = False) -> Any:
     """The tokenizer exactly as shipped (no pad token added here).
 
-    `source` is the `model` params section (its `tokenizer`, else `name_or_path`, with its `revision` and
-    `trust_remote_code`) or a name: `stx-tiny`, a local folder or a hub id. Raises `ModelLoadError` naming
-    the tokenizer and the fix.
+    `source` is the `model` params section (its `tokenizer`, else `name_or_path`, with its `revision`,
+    `trust_remote_code` and `tokenizer_legacy`, passed as `legacy`) or a name: `stx-tiny`, a local folder or
+    a hub id. Raises `ModelLoadError` naming the tokenizer and the fix.
     """
     from transformers import AutoTokenizer
 
+    options: dict[str, Any] = {}
     if isinstance(source, ModelSection):
+        if source.tokenizer_legacy is not None:
+            options["legacy"] = source.tokenizer_legacy  # read by SentencePiece-style (Llama, T5) tokenizers
         source, revision, trust_remote_code = source.tokenizer_name, source.revision, source.trust_remote_code
     name = resolve_model_path(source)
     try:
-        return AutoTokenizer.from_pretrained(name, revision=revision, trust_remote_code=trust_remote_code)
+        return AutoTokenizer.from_pretrained(name, revision=revision, trust_remote_code=trust_remote_code, **options)
     except (OSError, ValueError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ModelLoadError(

@@ -196,6 +196,10 @@ def train_summary(log_history: list[dict[str, Any]]) -> dict[str, Any]:
         "resumed_from": None,
         "peak_memory_gib": 21.7,
         "peak_memory_kind": "cuda",
+        "mixed_precision": "bf16",
+        "load_in_4bit": True,
+        "compute_dtype": "bfloat16",
+        "lora_dtype": "float32",
     }
 
 

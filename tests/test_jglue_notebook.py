@@ -26,6 +26,12 @@ def test_notebook_evaluates_base_and_finetuned(tiny_model_dir: Path, tmp_path: P
     )
     printed = "".join(o.get("text", "") for o in code_outputs(nb))
     assert f"finetuned: {paths.eval_dir('finetuned')}" in printed  # where each model's results are
+    shown = "".join(o.get("data", {}).get("text/html", "") for o in code_outputs(nb))
+    assert shown.count("<details>") == 1  # one task's prompt, collapsed, not every task's in full
+    assert 'href="eval/finetuned/samples_jnli-1.1-0.3.jsonl"' in shown  # relative to the rendered notebook
+    assert "Not the JGLUE v1.1 data of the card" in "".join(
+        o.get("data", {}).get("text/markdown", "") for o in code_outputs(nb)
+    )  # the fixtures are not the full v1.1 splits
     for label in ("base", "finetuned"):
         results = read_json(paths.eval_dir(label) / "results.json")
         assert results["config"]["limit"] == 3 and len(results["results"]) == 4

@@ -3,6 +3,7 @@ comparison, full metrics, wrong answers, models, prompts."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,17 @@ from stxlib.engine import LocalModelSpec
 from stxlib.io import write_jsonl
 from stxlib.jglue import ModelSpec, prepare_tasks
 from stxlib.jglue.compare import comparison_frame, headline_scores, results_frame
+from stxlib.jglue.data import JNLI_V11_VALIDATION_LABELS, data_warnings
 from stxlib.jglue.results import headline
-from stxlib.jglue.views import first_prompts, models_frame, result_folders, stand_in_banner, wrong_answers_frame
+from stxlib.jglue.views import (
+    first_prompt_html,
+    models_frame,
+    result_folders,
+    results_banner,
+    samples_links,
+    stand_in_banner,
+    wrong_answers_frame,
+)
 
 SQUAD, JCQA = "jsquad-1.1-0.3", "jcommonsenseqa-1.1-0.3"
 
@@ -63,11 +73,35 @@ def test_models_and_prompts() -> None:
     assert models_frame(specs).loc["ft", "adapter"] == "/a"
     section = EvalSection(tasks=["marc_ja"], num_fewshot=[3], data_dir=str(FIXTURES / "jglue"), limit=2)
     inputs = prepare_tasks(section)
-    text = first_prompts(inputs)
-    assert text.startswith(f"=== marc_ja-1.1-0.3  doc_id={inputs[0].docs[0].doc_id}  gold=")
-    assert inputs[0].docs[0].context in text and stand_in_banner(inputs) == ""
+    text = first_prompt_html(inputs)
+    assert text.startswith(f"<details><summary>First prompt of marc_ja-1.1-0.3 (doc_id {inputs[0].docs[0].doc_id}")
+    assert html.escape(inputs[0].docs[0].context) in text and text.count("<details>") == 1
+    # The fixtures are not the full v1.1 splits: said once per task, under its own title.
+    banner = stand_in_banner(inputs)
+    assert banner.startswith("### ⚠️ Not the JGLUE v1.1 data of the card") and "NOT the exact" not in banner
+    assert "marc_ja-1.1-0.3: not the JGLUE v1.1 sizes (validation" in banner
     stand_in = prepare_tasks(section.model_copy(update={"shots_from": "validation"}))
     assert stand_in_banner(stand_in).startswith("### ⚠️ NOT the exact jp-stable prompts")
+
+
+def test_jnli_labels_of_a_later_release_are_flagged() -> None:
+    v11 = {"validation": {"rows": 2434, "v1.1_rows": 2434, "full_v1.1_size": True}}
+    relabelled = {"entailment": 349, "contradiction": 735, "neutral": 1350}
+    later = {"validation": {**v11["validation"], "label_counts": relabelled, "v1.1_labels": False}}
+    assert data_warnings({"jnli-1.1-0.3": {"data_checks": v11}}) == []
+    (line,) = data_warnings({"jnli-1.1-0.3": {"data_checks": later}})
+    assert "validation labels are not v1.1's (entailment 349" in line and "eval.hub_revision" in line
+    assert f"neutral {JNLI_V11_VALIDATION_LABELS['neutral']:,}" in line
+    results = {"base": {"config": {"warnings": [], "data_warnings": [line]}}, "ft": {"config": {}}}
+    assert results_banner(results).endswith(f"- base: {line}")
+    assert results_banner({"base": {"config": {"warnings": []}}}) == ""
+
+
+def test_samples_links_are_relative_to_the_rendered_notebook(tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "eval" / "base" / f"samples_{SQUAD}.jsonl", [{"doc_id": 0}])
+    text = samples_links(tmp_path, tmp_path / "eval", ["base", "finetuned"], ["jsquad", "jnli"])
+    assert f'<a href="eval/base/samples_{SQUAD}.jsonl">samples_{SQUAD}.jsonl</a>' in text
+    assert "samples_jnli" not in text and "<li>finetuned: no files yet</li>" in text
 
 
 def test_result_folders_name_each_models_folder(tmp_path: Path) -> None:

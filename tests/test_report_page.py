@@ -121,7 +121,7 @@ def test_results_without_headline_ask_to_rerun_eval(tmp_path: Path) -> None:
     assert "re-run the eval stage (stx run PARAMS --stages eval --force)" in text
     row = text.split("<td>marc_ja</td>", 1)[1].split("</tr>", 1)[0]
     assert f">{pct(BASE_RESULTS['marc_ja-1.1-0.3']['acc'])}<" not in row  # no guessed number
-    assert row.count(">–<") == 4  # metric, base, finetuned, their delta: not recorded; the card's values stay
+    assert row.count(">—<") == 4  # metric, base, finetuned, their delta: not recorded; the card's values stay
     assert ">0.9372 ± 0.0032<" in text  # every metric is still listed as recorded
 
 
@@ -187,7 +187,7 @@ def test_missing_eval_for_one_model_shows_a_dash(tmp_path: Path) -> None:
     text = paths.report.read_text(encoding="utf-8")
     row = text.split("<td>jnli</td>", 1)[1].split("</tr>", 1)[0]
     assert f">{pct(BASE_RESULTS['jnli-1.1-0.3']['acc'])}<" in row
-    assert row.count(">–<") == 2  # finetuned value and its delta
+    assert row.count(">—<") == 2  # finetuned value and its delta
 
 
 def test_title_and_run_name_are_escaped(tmp_path: Path) -> None:

@@ -101,7 +101,7 @@ def _eval(args: argparse.Namespace) -> int:
     use_cpu_threads(config.eval)
     results = evaluate(spec, config.eval, out, force=args.force)
     print(results_frame({label: results}).to_string())
-    for warning in results["config"]["warnings"]:
+    for warning in [*results["config"]["warnings"], *results["config"].get("data_warnings", [])]:
         print(f"warning: {warning}")
     print(f"wrote {out / 'results.json'}")
     return 0

@@ -34,6 +34,11 @@ class ModelSection(Section):
     # "config": qlora's Llama fix-up: eos/bos are the tokens of the model config's ids (`</s>`/`<s>`
     # for the card's base, whatever its tokenizer files say). "tokenizer": keep the tokenizer's own.
     eos_token: Literal["config", "tokenizer"] = "config"
+    # How text right after a special token is split (the collator writes `bos + input`): true: the 2023 slow
+    # Llama tokenizer's ("legacy") behaviour, `<s>元…` -> `['<s>', '▁', '元', …]`; false: no `▁` after a
+    # special token, `['<s>', '元', …]` (transformers' default for Llama tokenizers today); null: the
+    # tokenizer's own setting. Checked on the loaded tokenizer at set-up (docs/training.md).
+    tokenizer_legacy: bool | None = True
     trust_remote_code: bool = False
 
     @property

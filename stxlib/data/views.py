@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from stxlib.config import DataSection
+from stxlib.formatting import DASH, count, percent
 
 
 def templates_frame(data: DataSection) -> pd.DataFrame:
@@ -48,26 +49,37 @@ def _short(text: str, limit: int) -> str:
 
 
 def counts_frame(stats: dict[str, Any]) -> pd.DataFrame:
-    """Rows per source and split, with what each source had available."""
+    """Rows per source and split, with what each source had available (counts as integers, "—" where a
+    source has no such split or the total row has no value)."""
     records = []
     for name, info in stats["sources"].items():
         records.append(
             {
                 "source": name,
-                "available train": info["available_train"],
-                "available validation": info["available_validation"],
-                "train": info["train"],
-                "validation": info["validation"],
+                "available train": count(info["available_train"]),
+                "available validation": count(info["available_validation"]),
+                "train": count(info["train"]),
+                "validation": count(info["validation"]),
                 "validation from": info["validation_from"],
             }
         )
-    frame = pd.DataFrame(records)
-    total = {"source": "total", "train": stats["totals"]["train"], "validation": stats["totals"]["validation"]}
-    return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+    totals = stats["totals"]
+    records.append(
+        {
+            "source": "total",
+            "available train": DASH,
+            "available validation": DASH,
+            "train": count(totals["train"]),
+            "validation": count(totals["validation"]),
+            "validation from": "",
+        }
+    )
+    return pd.DataFrame(records).set_index("source")
 
 
 def truncation_frame(stats: dict[str, Any]) -> pd.DataFrame:
-    """Share of rows whose source / target would be cut at the configured max lengths."""
+    """Share of rows whose source / target would be cut at the configured max lengths (as percentages, like
+    the report), with the p95 and max token lengths."""
     records = []
     for split, per_source in stats["lengths"].items():
         for name, info in per_source.items():
@@ -75,13 +87,13 @@ def truncation_frame(stats: dict[str, Any]) -> pd.DataFrame:
                 {
                     "split": split,
                     "source": name,
-                    "rows": info["rows"],
-                    "source tokens p95": info["source_tokens"].get("p95"),
-                    "source tokens max": info["source_tokens"].get("max"),
-                    f"source > {stats['source_max_len']}": info["source_truncated"],
-                    "target tokens p95": info["target_tokens"].get("p95"),
-                    "target tokens max": info["target_tokens"].get("max"),
-                    f"target > {stats['target_max_len']}": info["target_truncated"],
+                    "rows": count(info["rows"]),
+                    "source tokens p95": count(info["source_tokens"].get("p95")),
+                    "source tokens max": count(info["source_tokens"].get("max")),
+                    f"source > {stats['source_max_len']}": percent(info["source_truncated"]),
+                    "target tokens p95": count(info["target_tokens"].get("p95")),
+                    "target tokens max": count(info["target_tokens"].get("max")),
+                    f"target > {stats['target_max_len']}": percent(info["target_truncated"]),
                 }
             )
-    return pd.DataFrame(records)
+    return pd.DataFrame(records).set_index(["split", "source"])

@@ -14,6 +14,7 @@ Every row comes back in the HF field layout with ClassLabel ints, in file order 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -222,3 +223,28 @@ def data_checks(task: str, split: Split, rows: list[Row]) -> dict[str, Any]:
         checks["label_counts"] = counts
         checks["v1.1_labels"] = counts == JNLI_V11_VALIDATION_LABELS
     return checks
+
+
+def data_warnings(details: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """One line per task whose data is not JGLUE v1.1's, from each task's `data_checks` (task -> detail, as in
+    results.json `config.task_details`): split sizes, and JNLI's validation labels (a parquet export
+    regenerated after 2025-03-31 holds v1.2+, with 29 JNLI pairs relabelled)."""
+    lines = []
+    for task, detail in details.items():
+        checks = detail.get("data_checks") or {}
+        short = [
+            f"{split} {c['rows']:,} rows (v1.1: {c['v1.1_rows']:,})"
+            for split, c in checks.items()
+            if not c.get("full_v1.1_size", True)
+        ]
+        if short:
+            lines.append(f"{task}: not the JGLUE v1.1 sizes ({'; '.join(short)}): not comparable with the card")
+        labels = (checks.get("validation") or {}).get("label_counts")
+        if labels and not checks["validation"].get("v1.1_labels", True):
+            seen = ", ".join(f"{k} {v:,}" for k, v in labels.items())
+            want = ", ".join(f"{k} {v:,}" for k, v in JNLI_V11_VALIDATION_LABELS.items())
+            lines.append(
+                f"{task}: validation labels are not v1.1's ({seen}; v1.1: {want}): a v1.2+ export? Pin "
+                "eval.hub_revision to a 2023 commit or use the raw v1.1 files (eval.data_dir)"
+            )
+    return lines

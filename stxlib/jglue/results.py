@@ -23,6 +23,7 @@ from stxlib.config.evaluation import EvalSection
 from stxlib.engine import LocalBackend
 from stxlib.io import read_json, write_json, write_jsonl
 from stxlib.jglue import scoring
+from stxlib.jglue.data import data_warnings
 from stxlib.jglue.inputs import TaskInputs, prepare_tasks, task_plan
 from stxlib.jglue.model import ModelSpec, open_backend
 from stxlib.jglue.tasks import PROMPT_VERSION, TASK_VERSION, get_task
@@ -190,6 +191,7 @@ def results_document(
         "jp_stable_prompts": not warnings,
         "full_jglue_v1.1_data": all(_full_size(r["detail"]) for r in task_results.values()),
         "warnings": warnings,
+        "data_warnings": data_warnings({task: r["detail"] for task, r in task_results.items()}),
         "prompt_version": PROMPT_VERSION,
         "task_details": {task: r["detail"] for task, r in task_results.items()},
         **(threads or {}),

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
+from html import escape
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 from stxlib.io import read_jsonl
+from stxlib.jglue.data import data_warnings
 from stxlib.jglue.inputs import TaskInputs
 from stxlib.jglue.model import ModelSpec
 from stxlib.jglue.results import samples_file
@@ -44,7 +49,7 @@ def inputs_frame(inputs: Sequence[TaskInputs]):
                 "validation": d["validation"],
                 "shots from": f"{d['shot_pool']['split']} ({d['shot_pool']['rows']} rows)",
                 "jp-stable prompts": "yes" if item.jp_stable_prompts else "NO (stand-in)",
-                "full v1.1 validation": d["data_checks"]["validation"]["full_v1.1_size"],
+                "full v1.1 validation": "yes" if d["data_checks"]["validation"]["full_v1.1_size"] else "no",
             }
         )
     return pd.DataFrame(rows).set_index("task")
@@ -55,21 +60,63 @@ def stand_in_warnings(inputs: Sequence[TaskInputs]) -> list[str]:
 
 
 def stand_in_banner(inputs: Sequence[TaskInputs]) -> str:
-    """Markdown warning that some prompts are not jp-stable's ("" when all are)."""
-    warnings = stand_in_warnings(inputs)
-    if not warnings:
-        return ""
-    return "### ⚠️ NOT the exact jp-stable prompts\n\n" + "\n".join(f"- {w}" for w in warnings)
-
-
-def first_prompts(inputs: Sequence[TaskInputs]) -> str:
-    """The first evaluated prompt of each task with its gold answer, as one printable text."""
+    """Markdown warnings: prompts that are not jp-stable's, data that is not JGLUE v1.1's ("" when none)."""
     parts = []
-    for item in inputs:
-        if item.docs:
-            doc = item.docs[0]
-            parts.append(f"=== {item.task}  doc_id={doc.doc_id}  gold={doc.gold_text()!r}\n{doc.context}\n")
-    return "\n".join(parts)
+    warnings = stand_in_warnings(inputs)
+    if warnings:
+        parts.append("### ⚠️ NOT the exact jp-stable prompts\n\n" + "\n".join(f"- {w}" for w in warnings))
+    data = data_warnings({item.task: item.detail for item in inputs})
+    if data:
+        parts.append(_DATA_TITLE + "\n".join(f"- {w}" for w in data))
+    return "\n\n".join(parts)
+
+
+def results_banner(results: Mapping[str, Mapping[str, Any]]) -> str:
+    """The same warnings as recorded in each model's results.json (`config.warnings`, `config.data_warnings`),
+    as Markdown above the comparison table ("" when none)."""
+    lines = []
+    for label, document in results.items():
+        config = document.get("config", {})
+        lines += [f"{label}: {w}" for w in [*config.get("warnings", []), *config.get("data_warnings", [])]]
+    return (_RESULTS_TITLE + "\n".join(f"- {line}" for line in lines)) if lines else ""
+
+
+_DATA_TITLE = "### ⚠️ Not the JGLUE v1.1 data of the card\n\n"
+_RESULTS_TITLE = "### ⚠️ These numbers are not directly comparable with the card\n\n"
+
+
+def first_prompt_html(inputs: Sequence[TaskInputs], task: str | None = None) -> str:
+    """One task's first evaluated prompt (the first task unless `task`), collapsed in a `<details>` block whose
+    summary names the task, document and gold answer; the samples files hold every prompt."""
+    chosen = [item for item in inputs if item.docs and (task is None or item.task == get_task(task).name)]
+    if not chosen:
+        return "<p><em>no evaluated document</em></p>"
+    item = chosen[0]
+    doc = item.docs[0]
+    summary = (
+        f"First prompt of {item.task} (doc_id {doc.doc_id}, {item.k}-shot, gold {doc.gold_text()!r}, "
+        f"{len(doc.context):,} characters): click to show"
+    )
+    return (
+        f"<details><summary>{escape(summary)}</summary>"
+        f'<pre style="white-space: pre-wrap; max-width: 60em">{escape(doc.context)}</pre></details>'
+    )
+
+
+def samples_links(page_dir: str | Path, eval_root: str | Path, labels: Sequence[str], tasks: Sequence[str]) -> str:
+    """HTML links, relative to `page_dir` (where the rendered notebook lives), to each model's
+    `samples_<task>.jsonl` (every prompt, prediction and score) and `results.json`."""
+    items = []
+    for label in labels:
+        folder = Path(eval_root) / label
+        files = [folder / samples_file(get_task(t).name) for t in tasks] + [folder / "results.json"]
+        links = [
+            f'<a href="{escape(quote(Path(os.path.relpath(f, page_dir)).as_posix()))}">{escape(f.name)}</a>'
+            for f in files
+            if f.is_file()
+        ]
+        items.append(f"<li>{escape(label)}: {' · '.join(links) or 'no files yet'}</li>")
+    return f"<ul>{''.join(items)}</ul>"
 
 
 def result_folders(eval_root: str | Path, labels: Sequence[str]) -> str:

@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 from matplotlib.patches import Patch
 
+from stxlib.plots.style import legend_below, styled
+
 Scores = Mapping[str, Mapping[str, float | None]]
 
 MODEL_COLORS = {"base": "#8DA0CB", "finetuned": "#E5804A"}
@@ -18,6 +20,7 @@ def short_task(task: str) -> str:
     return task.split("-", 1)[0]
 
 
+@styled
 def plot_jglue_comparison(
     scores: Scores,
     run_name: str,
@@ -47,19 +50,23 @@ def plot_jglue_comparison(
             name = card_names.get(label, label)
             series.append((f"card: {name}", values, CARD_COLORS.get(label, f"C{index + 6}"), True))
 
-    fig, ax = plt.subplots(figsize=(max(7.0, 2.2 * len(tasks) + 2), 5.0))
+    width_in = max(8.0, 3.0 * len(tasks) + 2)
+    fig, ax = plt.subplots(figsize=(width_in, 5.6))
     if not tasks or not series:
-        ax.text(0.5, 0.5, "no JGLUE results", ha="center", va="center", transform=ax.transAxes, fontsize=12)
+        ax.text(0.5, 0.5, "no JGLUE results", ha="center", va="center", transform=ax.transAxes, fontsize=13)
         ax.set_axis_off()
         ax.set_title(f"JGLUE — run {run_name}")
         return fig
     width = 0.8 / len(series)
+    # Horizontal value labels sized to the bar: a bar is ~0.85 × width_in × 72 / len(tasks) × width points wide.
+    bar_pt = 0.85 * width_in * 72 / len(tasks) * width
+    label_size = max(6.5, min(10.0, bar_pt / 3.4))
     for offset, (_, values, color, hatched) in enumerate(series):
         for position, task in enumerate(tasks):
             x = position - 0.4 + width * (offset + 0.5)
             value = values.get(task)
             if value is None:
-                ax.text(x, 0.01, "n/a", ha="center", va="bottom", fontsize=7, rotation=90, color="gray")
+                ax.text(x, 0.01, "n/a", ha="center", va="bottom", fontsize=label_size, color="gray")
                 continue
             ax.bar(
                 x,
@@ -70,7 +77,7 @@ def plot_jglue_comparison(
                 linewidth=0.5,
                 hatch="//" if hatched else None,
             )
-            ax.text(x, value + 0.01, f"{value:.3f}", ha="center", va="bottom", fontsize=7, rotation=90)
+            ax.text(x, value + 0.01, f"{value:.3f}", ha="center", va="bottom", fontsize=label_size)
     ax.set_xticks(range(len(tasks)), [short_task(t) for t in tasks])
     ax.set_ylim(0, 1.12)
     ax.set_ylabel("score (0–1)")
@@ -80,8 +87,8 @@ def plot_jglue_comparison(
         Patch(facecolor=color, edgecolor="black", hatch="//" if hatched else None, label=name)
         for name, _, color, hatched in series
     ]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=9, frameon=False)
+    legend_below(ax, handles, ncol=2, gap_pt=44)
     title = f"JGLUE — run {run_name}" + (" vs the model card" if card else "")
-    ax.set_title(title + (f"\n{note}" if note else ""), fontsize=12 if not note else 11)
+    ax.set_title(title + (f"\n{note}" if note else ""), fontsize=13 if not note else 12)
     fig.tight_layout()
     return fig

@@ -11,14 +11,17 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
+from matplotlib.transforms import blended_transform_factory
 
 from stxlib.history import best_eval
+from stxlib.plots.style import legend_below, styled
 
 TRAIN_COLOR = "#4C72B0"
 EVAL_COLOR = "#C44E52"
 LR_COLOR = "#8C8C8C"
 BEST_COLOR = "#DAA520"
 LOSS_LABEL = "cross-entropy loss (nats / target token)"
+HEADROOM = 0.22  # share of the loss range kept free above the curves
 
 
 @dataclass
@@ -88,29 +91,35 @@ def parse_log_history(log_history: Sequence[Mapping[str, Any]]) -> LossCurves:
     return curves
 
 
+@styled
 def plot_loss_curves(
     log_history: Sequence[Mapping[str, Any]],
     run_name: str,
     best_step: int | None = None,
     *,
-    figsize: tuple[float, float] = (10.0, 5.2),
+    figsize: tuple[float, float] | None = None,
     compact: bool = False,
     empty_message: str = "no loss values logged",
 ) -> plt.Figure:
     """Training loss per logging step, validation loss per eval step, the best checkpoint and the LR.
 
     `best_step` (e.g. from `train_summary.json`) overrides the argmin of `eval_loss` for the marker.
-    `compact` draws a smaller, less annotated version (for a README thumbnail); `empty_message` is
-    written on the chart when there is nothing to draw.
+    `compact` draws a smaller, less annotated version (a notebook or README thumbnail; 7.5 × 4.2 in unless
+    `figsize` says otherwise); `empty_message` is written on the chart when there is nothing to draw.
+    The best checkpoint is a star on the validation curve, named in the legend and above the dotted
+    line in a band at the top that no curve enters.
     """
     curves = parse_log_history(log_history)
-    fig, ax = plt.subplots(figsize=figsize)
+    fig, ax = plt.subplots(figsize=figsize or ((7.5, 4.2) if compact else (10.0, 5.2)))
     if curves.empty:
         ax.text(0.5, 0.5, empty_message, ha="center", va="center", transform=ax.transAxes, fontsize=12, wrap=True)
         ax.set_axis_off()
         ax.set_title(f"Loss curves — run {run_name}")
         return fig
     handles = _draw_losses(ax, curves, compact)
+    low, high = min([*curves.train_loss, *curves.eval_loss]), max([*curves.train_loss, *curves.eval_loss])
+    span = (high - low) or abs(high) or 1.0
+    ax.set_ylim(low - 0.05 * span, high + HEADROOM * span)  # the top band is free for the best step's label
     best = _best_point(curves, best_step)
     if best is not None:
         handles.append(_mark_best(ax, best, compact))
@@ -124,18 +133,11 @@ def plot_loss_curves(
     ax.set_ylabel("loss (nats / token)" if compact else LOSS_LABEL)
     ax.grid(True, alpha=0.3)
     ax.set_xlim(left=0)
-    ax.legend(
-        handles=handles,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.2 if compact else -0.13),
-        ncol=2,
-        fontsize=7.5 if compact else 9,
-        frameon=False,
-    )
+    legend_below(ax, handles, ncol=2, gap_pt=36, fontsize=9.5 if compact else 10)
     title = f"Loss curves — run {run_name}"
     if curves.dropped:
         title += f" ({curves.dropped} non-finite values not drawn)"
-    ax.set_title(title, fontsize=11 if compact else 12)
+    ax.set_title(title, fontsize=12 if compact else 13)
     fig.tight_layout()
     return fig
 
@@ -173,19 +175,19 @@ def _mark_best(ax: plt.Axes, best: tuple[int, float], compact: bool) -> Any:
     step, loss = best
     ax.axvline(step, color=BEST_COLOR, linestyle=":", linewidth=1.5, zorder=1)
     ax.plot([step], [loss], marker="*", markersize=16, color=BEST_COLOR, markeredgecolor="black", zorder=5)
-    if not compact:
-        left, right = ax.get_xlim()
-        on_right = step > left + 0.6 * (right - left)  # keep the label inside the axes
-        ax.annotate(
-            f"best: step {step}\neval loss {loss:.4f}",
-            (step, loss),
-            xytext=(-12 if on_right else 12, 18),
-            textcoords="offset points",
-            ha="right" if on_right else "left",
-            fontsize=9,
-            zorder=6,
-            bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": BEST_COLOR},
-        )
+    left, right = ax.get_xlim()
+    on_right = step > left + 0.7 * (right - left)  # the label on the side of the line with room
+    ax.text(
+        step,
+        0.985,
+        f"best: step {step} " if on_right else f" best: step {step}",
+        transform=blended_transform_factory(ax.transData, ax.transAxes),
+        ha="right" if on_right else "left",
+        va="top",
+        fontsize=9.5 if compact else 10,
+        color="#8B6914",
+        zorder=6,
+    )
     return Line2D(
         [],
         [],
@@ -205,11 +207,12 @@ def _draw_lr(ax: plt.Axes, curves: LossCurves, compact: bool) -> Any:
     lr_ax.set_ylabel("learning rate", color=LR_COLOR)
     lr_ax.tick_params(axis="y", colors=LR_COLOR)
     top = max(curves.learning_rate)
-    lr_ax.set_ylim(0, top * 1.15 if top > 0 else 1)
+    lr_ax.set_ylim(0, top * (1 + HEADROOM + 0.05) if top > 0 else 1)  # below the label band too
     lr_ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.1e}" if value else "0"))
     return line
 
 
+@styled
 def plot_loss_overlay(runs: Mapping[str, Sequence[Mapping[str, Any]]], title: str = "Loss curves") -> plt.Figure:
     """Several runs on one chart: thin training loss and marked validation loss per run, best marked."""
     fig, ax = plt.subplots(figsize=(10.0, 5.5))

@@ -1,16 +1,16 @@
 """The report's table model: text cells (with a CSS class and an optional link), tables, number formats.
 
-Section modules build `Table`s; `stxlib.report.html` renders them, `Table.to_frame()` shows them in a
-notebook. Missing values are a dash, never an error.
+Section modules build `Table`s; `stxlib.report.html` renders them, `Table.styled()` shows them in a
+notebook (`Table.to_frame()`: the cell texts as a DataFrame). Missing values are a dash, never an error.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from typing import Any
 
-DASH = "–"
+from stxlib.formatting import DASH, fmt, percent
+
+__all__ = ["DASH", "Cell", "Table", "delta_cell", "fmt", "percent"]
 
 
 @dataclass(frozen=True)
@@ -38,23 +38,17 @@ class Table:
 
         return pd.DataFrame([[str(c) for c in row] for row in self.rows], columns=self.columns)
 
-
-def fmt(value: Any, digits: int | None = None) -> str:
-    """A number with `digits` decimals (default: 4 significant digits below 100, one decimal above),
-    integers with thousands separators, a dash for None/NaN."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return DASH
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if digits is not None:
-            return f"{value:,.{digits}f}"
-        return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.4g}"
-    if isinstance(value, list | tuple):
-        return ", ".join(fmt(v, digits) for v in value) if value else DASH
-    return str(value)
+    def styled(self):
+        """The table for a notebook as the report shows it: no row numbers, every cell in full (no "…"),
+        numbers right-aligned, text left-aligned, the note as a caption."""
+        frame = self.to_frame()
+        text = [c for i, c in enumerate(frame.columns) if i not in self.numeric]
+        styler = frame.style.hide(axis="index").set_properties(subset=text, **{"text-align": "left"})
+        caption = [("caption-side", "bottom"), ("text-align", "left"), ("color", "#59636e")]
+        styler = styler.set_table_styles(
+            [{"selector": "th", "props": [("text-align", "left")]}, {"selector": "caption", "props": caption}]
+        )
+        return styler.set_caption(self.note) if self.note else styler
 
 
 def delta_cell(new: float | None, old: float | None, digits: int = 3) -> Cell:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from stxlib.config import StxConfig
+from stxlib.formatting import fmt
 from stxlib.history import eval_table
 
 
@@ -27,9 +28,11 @@ def eval_loss_frame(log_history: Sequence[Mapping[str, Any]], best_step: int) ->
 
 
 def summary_frame(summary: Mapping[str, Any]) -> Any:
+    """train_summary.json as one column of text: floats rounded to 4 significant digits, counts as integers,
+    "—" for a missing value."""
     import pandas as pd
 
-    return pd.DataFrame({"value": [str(v) for v in summary.values()]}, index=list(summary))
+    return pd.DataFrame({"value": [fmt(v) for v in summary.values()]}, index=list(summary))
 
 
 def qa_frame(answers: Sequence[Mapping[str, str]]) -> Any:

@@ -61,12 +61,47 @@ def prepare_tokenizer(model: ModelSection, model_config: Any | None = None) -> A
             f"the tokenizer of {model.tokenizer_name!r} has no eos or bos token; the qlora collator writes "
             "`bos + input` and `output + eos`. Use a tokenizer that defines both"
         )
+    check_bos_input(tokenizer, model.tokenizer_legacy)
     if tokenizer.pad_token_id == tokenizer.eos_token_id:
         raise TrainSetupError(
             f"the pad token {tokenizer.pad_token!r} is also the eos token: the collator masks pads by id and "
             "would mask the real EOS. Use model.pad_token=add or another existing_pad_token"
         )
     return tokenizer
+
+
+#: The probe of the set-up check: the start of a qlora source after `bos` (Japanese, as in the STX mix).
+BOS_PROBE = "元の日本語："
+
+
+def bos_input_pieces(tokenizer: Any, text: str = BOS_PROBE) -> list[str]:
+    """The pieces the collator's `bos + input` gives for `text` (special tokens written as text)."""
+    ids = tokenizer(f"{tokenizer.bos_token}{text}", add_special_tokens=False)["input_ids"]
+    return tokenizer.convert_ids_to_tokens(ids)
+
+
+def check_bos_input(tokenizer: Any, legacy: bool | None) -> None:
+    """What the tokenizer does with `bos + input` must be what `model.tokenizer_legacy` asks for: `True`, the
+    2023 slow tokenizer's `['<s>', '▁', '元', …]` (the text split as if it started the string); `False`,
+    `['<s>', '元', …]`. A tokenizer that adds no `▁` prefix to plain text (byte-level BPE) passes either way,
+    and `None` accepts whatever the tokenizer does. Raises TrainSetupError naming both splits."""
+    if legacy is None:
+        return
+    plain = tokenizer.convert_ids_to_tokens(tokenizer(BOS_PROBE, add_special_tokens=False)["input_ids"])
+    if not plain or not plain[0].startswith("▁"):
+        return  # no SentencePiece dummy prefix: the option cannot change anything
+    pieces = bos_input_pieces(tokenizer)
+    if pieces[:1] != [tokenizer.bos_token]:
+        raise TrainSetupError(f"the tokenizer does not split {tokenizer.bos_token!r} as one token: {pieces[:4]}")
+    seen = pieces[1:] == plain
+    if seen != legacy:
+        want = "['<s>', '▁', '元', …] (2023)" if legacy else "['<s>', '元', …]"
+        raise TrainSetupError(
+            f"model.tokenizer_legacy={str(legacy).lower()} asks for bos + input as {want}, but the tokenizer "
+            f"{type(tokenizer).__name__} gives {pieces[:4]}: it ignores the `legacy` option. Set "
+            "model.tokenizer_legacy: null to train with its own split (and say so), or use a slow/SentencePiece "
+            "tokenizer that honours it"
+        )
 
 
 def resize_embeddings(model: Any, tokenizer: Any) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 from stxlib.plots.data_mix import plot_data_mix_summary
 from stxlib.report import html as h
 from stxlib.report.artifacts import RunArtifacts
-from stxlib.report.cells import DASH, Cell, Table, fmt
+from stxlib.report.cells import DASH, Cell, Table, fmt, percent
 from stxlib.report.figures import PlotFile, figure_html, save_plot
 from stxlib.report.sections import StageSection
 
@@ -93,7 +93,7 @@ def _spread(summary: Mapping[str, Any] | None) -> str:
 
 
 def _share(value: Any) -> str:
-    return f"{value:.1%}" if isinstance(value, int | float) else DASH
+    return percent(value)
 
 
 def figures(run: RunArtifacts) -> list[PlotFile]:

@@ -37,7 +37,7 @@ def environment_table(run: RunArtifacts) -> Table:
             f"{fmt(hw.get('torch'))} / {fmt(hw.get('cuda_version')) if hw.get('cuda_available') else 'no CUDA'}",
         ],
         ["GPUs", gpu_text or "none"],
-        ["bf16 supported", fmt(hw.get("bf16_supported"))],
+        ["bf16 supported by the hardware", fmt(hw.get("bf16_supported"))],
     ]
     return Table(["", "value"], rows, note="" if manifest else "manifest.json not available")
 

@@ -147,8 +147,11 @@ def jglue_table(run: RunArtifacts, *, show_card: bool = True, baseline: str = "b
     if "base" in card and "finetuned" in card:
         columns.append("card Δ finetuned − base")
     rows: list[list[Cell | str]] = []
+    flags = task_flags(run)
     for task in tasks:
-        row: list[Cell | str] = [short_task(task), headline_metric_name([run], task)]
+        mark = flags.get(task, "")
+        name = Cell(f"{short_task(task)} {mark}", "warn") if mark else short_task(task)
+        row: list[Cell | str] = [name, headline_metric_name([run], task)]
         row += [
             Cell(fmt(scores[label][task], 3), "" if scores[label][task] is not None else "muted") for label in scores
         ]
@@ -164,7 +167,53 @@ def jglue_table(run: RunArtifacts, *, show_card: bool = True, baseline: str = "b
     limit = run.config.eval.limit if run.config is not None else None
     if limit is not None:
         note += f" This run evaluated only the first {limit} documents per task (eval.limit)."
+    if any(STAND_IN in mark for mark in flags.values()):
+        note += f" {STAND_IN} few-shot prompts are stand-ins, NOT jp-stable's (not comparable with the card)."
+    if any(NOT_V11 in mark for mark in flags.values()):
+        note += f" {NOT_V11} data is not JGLUE v1.1's (sizes or JNLI labels): " + "; ".join(data_warning_lines(run))
     return Table(columns, rows, frozenset(range(2, len(columns))), note)
+
+
+STAND_IN, NOT_V11 = "†", "⚠"
+
+
+def _details(run: RunArtifacts) -> dict[str, dict[str, Any]]:
+    """label -> results.json `config` (readable files only)."""
+    found = {label: (data or {}).get("config") for label, data in results(run).items()}
+    return {label: config for label, config in found.items() if isinstance(config, dict)}
+
+
+def task_flags(run: RunArtifacts) -> dict[str, str]:
+    """task -> `†` where some model's few-shot prompts were stand-ins, `⚠` where its data checks (split sizes,
+    JNLI validation labels) did not match JGLUE v1.1, as results.json `config.task_details` records them."""
+    flags: dict[str, str] = {}
+    for config in _details(run).values():
+        details = config.get("task_details") if isinstance(config.get("task_details"), dict) else {}
+        for task, detail in details.items():
+            if not isinstance(detail, dict):
+                continue
+            checks = detail.get("data_checks") if isinstance(detail.get("data_checks"), dict) else {}
+            marks = flags.get(task, "")
+            if detail.get("jp_stable_prompts") is False and STAND_IN not in marks:
+                marks += STAND_IN
+            off = [c for c in checks.values() if isinstance(c, dict) and not _v11(c)]
+            if off and NOT_V11 not in marks:
+                marks += NOT_V11
+            flags[task] = marks
+    return {task: marks for task, marks in flags.items() if marks}
+
+
+def _v11(check: Mapping[str, Any]) -> bool:
+    return check.get("full_v1.1_size", True) is not False and check.get("v1.1_labels", True) is not False
+
+
+def data_warning_lines(run: RunArtifacts) -> list[str]:
+    """The distinct `config.data_warnings` lines of the results files (older files have none)."""
+    lines: list[str] = []
+    for config in _details(run).values():
+        found = config.get("data_warnings") if isinstance(config.get("data_warnings"), list) else []
+        lines += [str(line) for line in found if str(line) not in lines]
+    return lines or ["see each results.json config.task_details.data_checks"]
 
 
 def jglue_detail_table(run: RunArtifacts) -> Table:

@@ -112,7 +112,23 @@ def train_table(run: RunArtifacts) -> Table:
             if key == "peak_memory_gib" and summary.get("peak_memory_kind"):
                 label += f", {summary['peak_memory_kind']}"
             rows.append([label, fmt(summary[key])])
+    precision = precision_used(summary)
+    if precision:
+        rows.append(["precision used in training", precision])
     return Table(["", "value"], rows, frozenset({1}), f"best checkpoint from {source}" if source else "")
+
+
+def precision_used(summary: Mapping[str, Any]) -> str:
+    """What training actually computed in, from train_summary.json (after hardware fallbacks): mixed
+    precision, the 4-bit compute dtype and the LoRA weights' dtype ("" for a summary without them)."""
+    parts = []
+    if summary.get("mixed_precision") is not None:
+        parts.append(f"mixed precision {summary['mixed_precision']}")
+    if summary.get("load_in_4bit") and summary.get("compute_dtype"):
+        parts.append(f"4-bit compute {summary['compute_dtype']}")
+    if summary.get("lora_dtype"):
+        parts.append(f"LoRA weights {summary['lora_dtype']}")
+    return ", ".join(parts)
 
 
 def train_details_table(run: RunArtifacts) -> Table:
