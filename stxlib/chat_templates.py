@@ -9,7 +9,8 @@ render chats: MT-Bench generation and judging, chat SFT and DPO.
   conversation, `SeparatorStyle.LLAMA2`): no space before the first `[/INST]`, `[INST] {user2} [/INST]` later,
   and an empty `<<SYS>>` block when there is no system message.
 
-Both start with `bos_token` (the tokenizer then must not add another: the engine renders chats that way).
+Both start with `bos_token` (the tokenizer then must not add another: the engine renders chats that way). A chat
+ending with an answer ends with its `</s>` (no `<s>` after the last turn: DPO's completions end with EOS).
 `LLAMA_2_TRAINING` renders the same text as `LLAMA_2` with each assistant answer and its `</s>` wrapped in
 `{% generation %}`, so that `apply_chat_template(..., return_assistant_tokens_mask=True)` marks exactly the
 tokens chat SFT takes the loss on.
@@ -33,7 +34,7 @@ def _llama_2(generation_markers: bool) -> str:
         "{% if message['role'] == 'user' %}[INST] "
         "{% if loop.first and system is not none %}<<SYS>>\n{{ system }}\n<</SYS>>\n\n{% endif %}"
         "{{ message['content'] }} [/INST]"
-        "{% elif message['role'] == 'assistant' %}" + answer + "{{ bos_token }}"
+        "{% elif message['role'] == 'assistant' %}" + answer + "{% if not loop.last %}{{ bos_token }}{% endif %}"
         "{% endif %}{% endfor %}"
     )
 

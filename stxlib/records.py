@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+import random
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from stxlib.config.stage_training import RecordsRef
 from stxlib.io import iter_json_objects
+
+T = TypeVar("T")
 
 
 class RecordsError(ValueError):
@@ -104,3 +107,15 @@ def refs_fingerprint(refs: Iterable[RecordsRef]) -> str:
             digest.update(Path(ref.path).read_bytes())
         digest.update(ref.model_dump_json().encode())
     return digest.hexdigest()[:16]
+
+
+def held_out_split(rows: Sequence[T], eval_size: int, seed: int, what: str, key: str) -> tuple[list[T], list[T]]:
+    """(train, eval): a seeded shuffle, the first `eval_size` held out; at least one row must be left to train.
+    `what` names the rows and `key` the setting in the error."""
+    if len(rows) <= eval_size:
+        raise RecordsError(
+            f"{len(rows)} {what} but {key}={eval_size} holds out that many or more; add rows or lower {key}"
+        )
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)
+    return [rows[i] for i in order[eval_size:]], [rows[i] for i in order[:eval_size]]

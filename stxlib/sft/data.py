@@ -11,7 +11,7 @@ from typing import Any
 from stxlib.chat_templates import training_template
 from stxlib.config import StxConfig
 from stxlib.leakage import letter_counts
-from stxlib.records import RecordsError, load_all
+from stxlib.records import RecordsError, held_out_split, load_all
 from stxlib.tokenization import IGNORE_INDEX
 
 ROLES = {"system": "system", "human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant"}
@@ -61,20 +61,6 @@ def read_conversations(config: StxConfig) -> list[list[dict[str, str]]]:
     return [to_messages(row, place, sft.system_prompt) for place, row in rows]
 
 
-def split_conversations(
-    conversations: Sequence[list[dict[str, str]]], eval_size: int, seed: int
-) -> tuple[list[list[dict[str, str]]], list[list[dict[str, str]]]]:
-    """(train, eval): a seeded shuffle, the first `eval_size` held out."""
-    if len(conversations) <= eval_size:
-        raise RecordsError(
-            f"sft has {len(conversations)} conversation(s) but sft.eval_size={eval_size} holds out that many or "
-            "more; add conversations or lower sft.eval_size"
-        )
-    order = list(range(len(conversations)))
-    random.Random(seed).shuffle(order)
-    return [conversations[i] for i in order[eval_size:]], [conversations[i] for i in order[:eval_size]]
-
-
 def second_pass_order(train: Sequence[list[dict[str, str]]], seed: int) -> list[list[dict[str, str]]]:
     """The card's extra epoch on the JA subset: every conversation (shuffled), then the Japanese ones (shuffled)."""
     rng = random.Random(seed)
@@ -108,7 +94,9 @@ def chat_datasets(config: StxConfig, tokenizer: Any) -> tuple[Any, Any]:
 
     sft = config.sft
     template = training_template(sft.chat_template, "sft.chat_template")
-    train, held_out = split_conversations(read_conversations(config), sft.eval_size, config.run.seed)
+    train, held_out = held_out_split(
+        read_conversations(config), sft.eval_size, config.run.seed, "conversation(s)", "sft.eval_size"
+    )
     if sft.ja_second_pass:
         train = second_pass_order(train, config.run.seed)
 
