@@ -105,9 +105,6 @@ _MAYBE_PATH_KEYS = [
     "pretrain.base",
     "sft.base",
     "dpo.base",
-    "pretrain.start_from",
-    "sft.start_from",
-    "dpo.start_from",
 ]
 
 

@@ -69,7 +69,8 @@ class StageTrainerSettings(TrainerSettings):
       `model.quantization.load_in_4bit: false`; the best step is exported whole to `<stage>/final/`);
     - `base`: the model the stage loads: `auto` (the tokenizer stage's `tokenizer/extended/` when
       `tokenizer.extension.enabled`, else `model.name_or_path`), `model`, `extended`, or a folder / hub id;
-    - `start_from`: an earlier training stage of this run (`pretrain`, `sft`) or an adapter folder: its LoRA adapter
+    - `start_from`: an earlier training stage of this run (`pretrain`, `sft`) or an adapter folder (absolute, or
+      relative to the working directory): its LoRA adapter
       is trained on (or, after full fine-tuning, its `final/` model becomes the base); null starts fresh;
     - `eval_size`: rows held out of the training data for `eval_loss` (the best step);
     - lr 2e-4, cosine, warmup 0.03 of the steps, `adamw_torch` (CPU falls back anyway): assumptions (axolotl's

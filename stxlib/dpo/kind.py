@@ -19,8 +19,6 @@ from stxlib.training.kind import TrainingKind
 from stxlib.training.trainer import SessionTrainerMixin
 
 STAGE = "dpo"
-# What DPO users watch, trl's names (train rows; evaluation rows carry them with an `eval_` prefix).
-DPO_METRICS = ("loss", "rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies")
 
 
 class DPOSessionTrainer(SessionTrainerMixin, DPOTrainer):
