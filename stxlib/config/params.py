@@ -36,6 +36,7 @@ from stxlib.config.sft import SftSection
 from stxlib.config.stats import StatsSection
 from stxlib.config.tokenizer import TokenizerSection
 from stxlib.config.training import LoraSection, TrainSection
+from stxlib.modeling import is_run_adapter_name
 from stxlib.paths import looks_local
 
 
@@ -256,6 +257,8 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> None:
             continue
         is_path = any(fnmatch.fnmatchcase(dotted, pat) for pat in _PATH_KEYS)
         maybe = any(fnmatch.fnmatchcase(dotted, pat) for pat in _MAYBE_PATH_KEYS)
+        if maybe and dotted.endswith(".adapter") and is_run_adapter_name(value):
+            continue  # `dpo` names this run's adapter, even where the run folder (params.yaml's) has a dpo/
         if is_path or (maybe and looks_local(value, base)):
             _set_leaf(data, dotted, _absolute(value, base))
 
