@@ -1,4 +1,4 @@
-"""notebooks/08_dpo.ipynb through papermill on params/shisa_smoke.yaml, cut down to two DPO steps on a fresh
+"""notebooks/08_dpo.ipynb through papermill on params/shisa_smoke.yaml (as `stx run` runs it), cut down to two DPO steps on a fresh
 adapter (the other Shisa training notebooks share its structure and are checked by test_notebooks_clean)."""
 
 from __future__ import annotations
