@@ -88,7 +88,8 @@ def main() -> None:
         wall = summary["wall_time_s"]
         print(
             f"| {stage} | {summary['steps']} | {wall:.2f} | {summary['steps'] / wall:.3f} | "
-            f"{summary['nonpad_tokens_per_s'] or 0:.0f} | {summary['peak_memory_gib']} ({summary['peak_memory_kind']}) |"
+            f"{summary['nonpad_tokens_per_s'] or 0:.0f} | "
+            f"{summary['peak_memory_gib']} ({summary['peak_memory_kind']}) |"
         )
 
 

@@ -73,15 +73,13 @@ def test_labels_cover_exactly_the_assistant_tokens_and_eos(tokenizer) -> None:
         spans.append((start, text.index("</s>", start) + len("</s>")))
     offsets = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
     assert offsets["input_ids"] == enc["input_ids"]
-    expected = [
-        any(a < end and b > start for start, end in spans) and b > a for a, b in offsets["offset_mapping"]
-    ]
+    expected = [any(a < end and b > start for start, end in spans) and b > a for a, b in offsets["offset_mapping"]]
     labelled = [label != IGNORE_INDEX for label in enc["labels"]]
     assert labelled == expected
     trained = [t for t in enc["labels"] if t != IGNORE_INDEX]
     assert trained.count(tokenizer.eos_token_id) == 2 and enc["labels"][-1] == tokenizer.eos_token_id
     assert tokenizer.bos_token_id not in trained
-    assert [t for t, m in zip(enc["input_ids"], labelled) if m] == trained
+    assert [t for t, m in zip(enc["input_ids"], labelled, strict=True) if m] == trained
 
 
 def test_conversation_without_an_assistant_turn_is_refused() -> None:
@@ -173,8 +171,12 @@ def test_hub_datasets_load_through_huggingface_hub(tmp_path: Path, monkeypatch) 
     files = {
         ("augmxnt/ultra-orca-boros-en-ja-v1", "default/train/0000.parquet"): _parquet(tmp_path / "a.parquet", sft_rows),
         ("augmxnt/shisa-en-ja-dpo-v1", "default/train/0000.parquet"): _parquet(tmp_path / "b.parquet", dpo_rows),
-        ("uonlp/CulturaX", "ja/ja_part_00004.parquet"): _parquet(tmp_path / "c.parquet", [{"text": "みどり町", "url": "u"}]),
-        ("uonlp/CulturaX", "en/en_part_00004.parquet"): _parquet(tmp_path / "d.parquet", [{"text": "Midori", "url": "u"}]),
+        ("uonlp/CulturaX", "ja/ja_part_00004.parquet"): _parquet(
+            tmp_path / "c.parquet", [{"text": "みどり町", "url": "u"}]
+        ),
+        ("uonlp/CulturaX", "en/en_part_00004.parquet"): _parquet(
+            tmp_path / "d.parquet", [{"text": "Midori", "url": "u"}]
+        ),
     }
     calls = []
 
@@ -201,7 +203,7 @@ def test_hub_datasets_load_through_huggingface_hub(tmp_path: Path, monkeypatch) 
 
 
 def test_missing_local_file_and_bad_format() -> None:
-    with pytest.raises(RecordsError, match="nope.jsonl: training data file not found"):
+    with pytest.raises(RecordsError, match=r"nope\.jsonl: training data file not found"):
         load_records(RecordsRef(path="/nope/nope.jsonl"))
     with pytest.raises(ValueError, match="either `path`"):
         RecordsRef(path="a.jsonl", hub_id="x/y")
@@ -212,7 +214,9 @@ def test_dpo_without_the_sft_adapter_is_refused(tmp_path: Path) -> None:
     from stxlib.training.errors import TrainSetupError
 
     config = load_params(None, ["dpo.start_from=sft"])
-    with pytest.raises(TrainSetupError, match=r"dpo.start_from='sft' but .*sft/best_adapter .* run the sft stage first"):
+    with pytest.raises(
+        TrainSetupError, match=r"dpo.start_from='sft' but .*sft/best_adapter .* run the sft stage first"
+    ):
         stage_start(config, RunPaths(tmp_path), "dpo", require=config.dpo.require_start)
     config = load_params(None, ["dpo.require_start=false"])
     assert stage_start(config, RunPaths(tmp_path), "dpo", require=False).adapter is None
@@ -223,7 +227,7 @@ def test_extended_base_must_exist(tmp_path: Path) -> None:
     from stxlib.training.errors import TrainSetupError
 
     config = load_params(None, ["tokenizer.extension.enabled=true", "tokenizer.extension.corpus={name: c, path: /x}"])
-    with pytest.raises(TrainSetupError, match="run the tokenizer stage with tokenizer.extension.enabled"):
+    with pytest.raises(TrainSetupError, match=r"run the tokenizer stage with tokenizer\.extension\.enabled"):
         base_model(config, RunPaths(tmp_path), "pretrain")
     assert base_model(load_params(None), RunPaths(tmp_path), "pretrain").name_or_path == "stx-tiny"
 
@@ -240,6 +244,6 @@ def test_shisa_stages_sit_between_tokenizer_and_llm_jp_eval() -> None:
 def test_full_finetuning_of_a_4bit_model_is_a_params_error() -> None:
     from stxlib.pretrain import check_config
 
-    with pytest.raises(ParamsError, match="pretrain.finetuning=full .*load_in_4bit: false"):
+    with pytest.raises(ParamsError, match=r"pretrain\.finetuning=full .*load_in_4bit: false"):
         check_config(load_params(None, ["pretrain.finetuning=full"]))
     check_config(load_params(None, ["pretrain.finetuning=full", "model.quantization.load_in_4bit=false"]))

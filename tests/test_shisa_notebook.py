@@ -1,5 +1,6 @@
-"""notebooks/08_dpo.ipynb through papermill on params/shisa_smoke.yaml (as `stx run` runs it), cut down to two DPO steps on a fresh
-adapter (the other Shisa training notebooks share its structure and are checked by test_notebooks_clean)."""
+"""notebooks/08_dpo.ipynb through papermill on params/shisa_smoke.yaml (as `stx run` runs it), cut down to two
+DPO steps on a fresh adapter (the other Shisa training notebooks share its structure; test_notebooks_clean checks
+them)."""
 
 from __future__ import annotations
 

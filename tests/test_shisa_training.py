@@ -114,7 +114,12 @@ class EmbeddingProbe(TrainerCallback):
 
 def test_neftune_noise_in_training_only(tmp_path: Path) -> None:
     alpha = 5.0
-    exact = ["sft.bf16=false", "sft.lora.dtype=float32", "model.dtype=float32", "model.quantization.compute_dtype=float32"]
+    exact = [
+        "sft.bf16=false",
+        "sft.lora.dtype=float32",
+        "model.dtype=float32",
+        "model.quantization.compute_dtype=float32",
+    ]
     config = config_for("sft", 2, f"sft.neftune_noise_alpha={alpha}", "sft.lora.dropout=0.0", *exact)
     probe = EmbeddingProbe()
     session = prepare("sft", config, RunPaths(tmp_path), callbacks=[probe])

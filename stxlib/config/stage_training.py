@@ -52,7 +52,9 @@ class RecordsRef(Section):
 
     @property
     def label(self) -> str:
-        return self.name or (self.path.rsplit("/", 1)[-1] if self.path else f"{self.hub_id}:{self.hub_file or self.hub_split}")
+        return self.name or (
+            self.path.rsplit("/", 1)[-1] if self.path else f"{self.hub_id}:{self.hub_file or self.hub_split}"
+        )
 
 
 class StageLoraSection(LoraSection):

@@ -16,11 +16,17 @@ FIELDS = ("prompt", "chosen", "rejected")
 def _messages(value: Any, role: str, place: str, field: str) -> list[dict[str, str]]:
     if isinstance(value, str):
         return [{"role": role, "content": value}]
-    if isinstance(value, list) and value and all(
-        isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str) for m in value
+    if (
+        isinstance(value, list)
+        and value
+        and all(
+            isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str) for m in value
+        )
     ):
         return [{"role": m["role"], "content": m["content"]} for m in value]
-    raise RecordsError(f"{place}: `{field}` must be a string or a list of {{role, content}} messages, got {str(value)[:80]}")
+    raise RecordsError(
+        f"{place}: `{field}` must be a string or a list of {{role, content}} messages, got {str(value)[:80]}"
+    )
 
 
 def to_pair(row: Mapping[str, Any], place: str, system_prompt: str | None) -> dict[str, list[dict[str, str]]]:
@@ -40,14 +46,19 @@ def to_pair(row: Mapping[str, Any], place: str, system_prompt: str | None) -> di
     for field in ("chosen", "rejected"):
         answer = _messages(row[field], "assistant", place, field)
         if [m["role"] for m in answer] != ["assistant"]:
-            raise RecordsError(f"{place}: `{field}` must be one assistant message, got roles {[m['role'] for m in answer]}")
+            raise RecordsError(
+                f"{place}: `{field}` must be one assistant message, got roles {[m['role'] for m in answer]}"
+            )
         pair[field] = answer
     return pair
 
 
 def read_pairs(config: StxConfig) -> list[dict[str, list[dict[str, str]]]]:
     dpo = config.dpo
-    return [to_pair(row, place, dpo.system_prompt) for place, row in load_all(dpo.datasets, "dpo.datasets", config.data.cache_dir)]
+    return [
+        to_pair(row, place, dpo.system_prompt)
+        for place, row in load_all(dpo.datasets, "dpo.datasets", config.data.cache_dir)
+    ]
 
 
 def preference_datasets(config: StxConfig) -> tuple[Any, Any]:

@@ -23,4 +23,6 @@ def dpo_metrics_frame(log_history: Sequence[Mapping[str, Any]]) -> Any:
 def last_metrics_frame(log_history: Sequence[Mapping[str, Any]]) -> Any:
     import pandas as pd
 
-    return pd.DataFrame({"last train step": last_values(log_history), "last evaluation": last_values(log_history, "eval_")})
+    return pd.DataFrame(
+        {"last train step": last_values(log_history), "last evaluation": last_values(log_history, "eval_")}
+    )

@@ -18,7 +18,6 @@ from stxlib.mt_bench.questions import MtBenchError
 __all__ = ["BUILTIN_TEMPLATES", "FASTCHAT_LLAMA_2", "LLAMA_2", "resolve_chat_template"]
 
 
-
 def resolve_chat_template(value: str | None, setting: str = "mt_bench.chat_template") -> tuple[str | None, str | None]:
     """(name recorded in the answers, Jinja text) for a params value: null, a built-in name or a Jinja string."""
     if value is None:

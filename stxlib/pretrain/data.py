@@ -59,7 +59,12 @@ def pack(stream: Sequence[int], block_size: int, pad_id: int) -> dict[str, list[
 
 def unpack(blocks: dict[str, list[list[int]]]) -> list[int]:
     """The tokens of `pack`'s blocks without the padding (the inverse of `pack`)."""
-    return [t for ids, mask in zip(blocks["input_ids"], blocks["attention_mask"]) for t, m in zip(ids, mask) if m]
+    return [
+        t
+        for ids, mask in zip(blocks["input_ids"], blocks["attention_mask"], strict=True)
+        for t, m in zip(ids, mask, strict=True)
+        if m
+    ]
 
 
 def packed_datasets(config: StxConfig, tokenizer: Any) -> tuple[Any, Any]:

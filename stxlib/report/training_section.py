@@ -85,7 +85,9 @@ def training_section(stage: str, title: str, *, dpo: bool = False) -> StageSecti
         plots = [PlotFile(f"{stage}_loss_curves", png, svg, f"{title}: training and validation loss", why)]
         if dpo:
             png, svg = save_plot(plot_dpo_rewards(history, f"{run.name}: DPO", why), run.paths.plots / "dpo_rewards")
-            caption = "DPO loss (ln 2 at the start: policy = reference), rewards of chosen and rejected, margin, accuracy"
+            caption = (
+                "DPO loss (ln 2 at the start: policy = reference), rewards of chosen and rejected, margin, accuracy"
+            )
             plots.append(PlotFile("dpo_rewards", png, svg, caption, why))
         return plots
 

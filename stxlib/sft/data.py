@@ -28,7 +28,7 @@ def to_messages(row: Mapping[str, Any], place: str, system_prompt: str | None) -
         role = ROLES.get(turn.get("from")) if isinstance(turn, dict) else None
         if role is None or not isinstance(turn.get("value"), str):
             raise RecordsError(
-                f"{place}: turn {index} must be {{\"from\": system|human|gpt, \"value\": str}}, got {str(turn)[:80]}"
+                f'{place}: turn {index} must be {{"from": system|human|gpt, "value": str}}, got {str(turn)[:80]}'
             )
         messages.append({"role": role, "content": turn["value"]})
     if messages[0]["role"] != "system" and system_prompt is not None:
@@ -42,7 +42,7 @@ def to_messages(row: Mapping[str, Any], place: str, system_prompt: str | None) -
         )
     if not any(m["role"] == "assistant" for m in body):
         raise RecordsError(
-            f"{place}: the conversation has no assistant (\"gpt\") turn, so there is nothing to train on; "
+            f'{place}: the conversation has no assistant ("gpt") turn, so there is nothing to train on; '
             "add the answer or drop the row"
         )
     return messages
@@ -71,7 +71,9 @@ def second_pass_order(train: Sequence[list[dict[str, str]]], seed: int) -> list[
     return first + japanese
 
 
-def encode(tokenizer: Any, messages: Sequence[Mapping[str, str]], template: str, max_length: int) -> dict[str, list[int]]:
+def encode(
+    tokenizer: Any, messages: Sequence[Mapping[str, str]], template: str, max_length: int
+) -> dict[str, list[int]]:
     """`input_ids`, `attention_mask` and `labels` (the assistant tokens and their EOS; -100 elsewhere), cut to
     `max_length` tokens. The template writes the BOS itself, so no special tokens are added."""
     out = tokenizer.apply_chat_template(
@@ -83,7 +85,7 @@ def encode(tokenizer: Any, messages: Sequence[Mapping[str, str]], template: str,
     )
     ids = list(out["input_ids"])[:max_length]
     mask = list(out["assistant_masks"])[:max_length]
-    labels = [t if m else IGNORE_INDEX for t, m in zip(ids, mask)]
+    labels = [t if m else IGNORE_INDEX for t, m in zip(ids, mask, strict=True)]
     return {"input_ids": ids, "attention_mask": [1] * len(ids), "labels": labels}
 
 

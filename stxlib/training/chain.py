@@ -47,8 +47,8 @@ def base_model(config: StxConfig, paths: RunPaths, section: str) -> ModelSection
         folder = extended_dir(paths)
         if not (folder / "config.json").is_file():
             raise TrainSetupError(
-                f"{section}.base={settings.base!r} means the extended model {folder}, which does not exist yet: run the "
-                "tokenizer stage with tokenizer.extension.enabled: true (and resize_model: true) first, or set "
+                f"{section}.base={settings.base!r} means the extended model {folder}, which does not exist yet: run "
+                "the tokenizer stage with tokenizer.extension.enabled: true (and resize_model: true) first, or set "
                 f"{section}.base: model"
             )
         return config.model.model_copy(update={"name_or_path": str(folder), "tokenizer": None, "revision": None})
