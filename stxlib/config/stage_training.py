@@ -75,8 +75,8 @@ class StageTrainerSettings(TrainerSettings):
       relative to the working directory): its LoRA adapter
       is trained on (or, after full fine-tuning, its `final/` model becomes the base); null starts fresh;
     - `eval_size`: rows held out of the training data for `eval_loss` (the best step);
-    - lr 2e-4, cosine, warmup 0.03 of the steps, `adamw_torch` (CPU falls back anyway): assumptions (axolotl's
-      2e-4/cosine, its 10 warmup steps as a ratio; Shisa's final settings are not public).
+    - lr 2e-4, cosine, warmup 0.03 of the steps: assumptions (axolotl's 2e-4/cosine, its 10 warmup steps as a
+      ratio; Shisa's final settings are not public); the optimizer as STX's (`paged_adamw_32bit`, AdamW on CPU).
     """
 
     finetuning: Literal["lora", "full"] = "lora"
@@ -85,6 +85,5 @@ class StageTrainerSettings(TrainerSettings):
     start_from: str | None = None
     eval_size: PositiveInt = 64
     lr_scheduler_type: Literal["constant", "constant_with_warmup", "linear", "cosine"] = "cosine"
-    optim: str = "adamw_torch"
     save_total_limit: PositiveInt | None = None
     dataloader_num_workers: NonNegativeInt = 0
