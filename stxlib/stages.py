@@ -75,6 +75,26 @@ def _tokenizer_outputs(paths: RunPaths, config: StxConfig) -> list[Path]:
     return files
 
 
+def _training_outputs(stage: str) -> Callable[[RunPaths, StxConfig], list[Path]]:
+    """A Shisa training stage is complete with its exported best step (adapter, or `final/` after full
+    fine-tuning), log history and summary."""
+
+    def outputs(paths: RunPaths, config: StxConfig) -> list[Path]:
+        dirs = paths.training(stage)
+        if getattr(config, stage).finetuning == "full":
+            exported = [dirs.final / "config.json"]
+        else:
+            exported = [dirs.best_adapter / "adapter_config.json", dirs.best_adapter / "adapter_model.safetensors"]
+        return [*exported, dirs.log_history, dirs.train_summary]
+
+    return outputs
+
+
+# Shisa's training chain: each stage depends on its own section, the base model and the tokenizer extension
+# (a change of an earlier stage re-runs the later ones through the registry's order).
+_SHISA_TRAIN_KEYS = ("run.seed", "model", "tokenizer.extension")
+
+
 STAGES: tuple[Stage, ...] = (
     Stage(
         name="data",
@@ -117,6 +137,30 @@ STAGES: tuple[Stage, ...] = (
         keys=("model.name_or_path", "model.tokenizer", "model.revision", "tokenizer"),
         workdirs=lambda paths: [paths.root / "tokenizer"],
         outputs=lambda paths, config: _tokenizer_outputs(paths, config),
+    ),
+    Stage(
+        name="pretrain",
+        notebook="06_pretrain",
+        package="stxlib.pretrain",
+        keys=(*_SHISA_TRAIN_KEYS, "pretrain"),
+        workdirs=lambda paths: [paths.root / "pretrain"],
+        outputs=_training_outputs("pretrain"),
+    ),
+    Stage(
+        name="sft",
+        notebook="07_sft",
+        package="stxlib.sft",
+        keys=(*_SHISA_TRAIN_KEYS, "sft"),
+        workdirs=lambda paths: [paths.root / "sft"],
+        outputs=_training_outputs("sft"),
+    ),
+    Stage(
+        name="dpo",
+        notebook="08_dpo",
+        package="stxlib.dpo",
+        keys=(*_SHISA_TRAIN_KEYS, "dpo"),
+        workdirs=lambda paths: [paths.root / "dpo"],
+        outputs=_training_outputs("dpo"),
     ),
     Stage(
         name="llm_jp_eval",

@@ -23,16 +23,20 @@ from pydantic import BaseModel, Field, ValidationError
 
 from stxlib.config.base import ParamsError, Section
 from stxlib.config.contamination import ContaminationSection
+from stxlib.config.dpo import DpoSection
 from stxlib.config.evaluation import EvalSection
 from stxlib.config.llm_jp_eval import LlmJpEvalSection
 from stxlib.config.model import ModelSection
 from stxlib.config.mt_bench import MtBenchSection
 from stxlib.config.preferences import PreferencesSection
+from stxlib.config.pretrain import PretrainSection
 from stxlib.config.report import ReportSection
 from stxlib.config.sections import DataSection, RunSection
+from stxlib.config.sft import SftSection
 from stxlib.config.stats import StatsSection
 from stxlib.config.tokenizer import TokenizerSection
 from stxlib.config.training import LoraSection, TrainSection
+from stxlib.modeling import is_run_adapter_name
 from stxlib.paths import looks_local
 
 
@@ -46,6 +50,9 @@ class StxConfig(Section):
     train: TrainSection = Field(default_factory=TrainSection)
     eval: EvalSection = Field(default_factory=EvalSection)
     tokenizer: TokenizerSection = Field(default_factory=TokenizerSection)
+    pretrain: PretrainSection = Field(default_factory=PretrainSection)
+    sft: SftSection = Field(default_factory=SftSection)
+    dpo: DpoSection = Field(default_factory=DpoSection)
     llm_jp_eval: LlmJpEvalSection = Field(default_factory=LlmJpEvalSection)
     mt_bench: MtBenchSection = Field(default_factory=MtBenchSection)
     preferences: PreferencesSection = Field(default_factory=PreferencesSection)
@@ -84,6 +91,9 @@ _PATH_KEYS = [
     "contamination.jglue_dir",
     "contamination.llm_jp_eval_dir",
     "contamination.mt_bench_questions.*",
+    "pretrain.corpora.*.path",
+    "sft.datasets.*.path",
+    "dpo.datasets.*.path",
 ]
 _MAYBE_PATH_KEYS = [
     "model.name_or_path",
@@ -93,6 +103,9 @@ _MAYBE_PATH_KEYS = [
     "tokenizer.tokenizers.*.name",
     "tokenizer.extension.base_model",
     "mt_bench.judge.model",
+    "pretrain.base",
+    "sft.base",
+    "dpo.base",
 ]
 
 
@@ -244,6 +257,8 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> None:
             continue
         is_path = any(fnmatch.fnmatchcase(dotted, pat) for pat in _PATH_KEYS)
         maybe = any(fnmatch.fnmatchcase(dotted, pat) for pat in _MAYBE_PATH_KEYS)
+        if maybe and dotted.endswith(".adapter") and is_run_adapter_name(value):
+            continue  # `dpo` names this run's adapter, even where the run folder (params.yaml's) has a dpo/
         if is_path or (maybe and looks_local(value, base)):
             _set_leaf(data, dotted, _absolute(value, base))
 

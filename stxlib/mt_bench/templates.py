@@ -1,4 +1,4 @@
-"""Built-in chat templates (Jinja, Hugging Face `apply_chat_template` conventions) for models without one.
+"""MT-Bench's choice of chat template for models without one; the templates live in `stxlib.chat_templates`.
 
 - `llama-2`: Shisa-7B's card format (specs/shisa.md §2): a system block `<<SYS>>\\n{system}\\n<</SYS>>\\n\\n` inside
   the first `[INST] ... [/INST]`, answers as ` {assistant} </s><s>`; without a system message the first turn
@@ -12,32 +12,10 @@ Both start with `bos_token` (the tokenizer then must not add another: the engine
 
 from __future__ import annotations
 
+from stxlib.chat_templates import BUILTIN_TEMPLATES, FASTCHAT_LLAMA_2, LLAMA_2
 from stxlib.mt_bench.questions import MtBenchError
 
-_SYSTEM_SPLIT = (
-    "{% if messages[0]['role'] == 'system' %}{% set system = messages[0]['content'] %}"
-    "{% set loop_messages = messages[1:] %}{% else %}{% set system = none %}{% set loop_messages = messages %}"
-    "{% endif %}"
-)
-
-LLAMA_2 = (
-    "{{ bos_token }}" + _SYSTEM_SPLIT + "{% for message in loop_messages %}"
-    "{% if message['role'] == 'user' %}[INST] "
-    "{% if loop.first and system is not none %}<<SYS>>\n{{ system }}\n<</SYS>>\n\n{% endif %}"
-    "{{ message['content'] }} [/INST]"
-    "{% elif message['role'] == 'assistant' %} {{ message['content'] }} {{ eos_token }}{{ bos_token }}"
-    "{% endif %}{% endfor %}"
-)
-
-FASTCHAT_LLAMA_2 = (
-    "{{ bos_token }}" + _SYSTEM_SPLIT + "{% for message in loop_messages %}"
-    "{% if loop.first %}[INST] <<SYS>>\n{{ system or '' }}\n<</SYS>>\n\n{{ message['content'] }}"
-    "{% elif message['role'] == 'user' %}[INST] {{ message['content'] }} "
-    "{% else %}[/INST] {{ message['content'] }} </s><s>{% endif %}{% endfor %}"
-    "{% if add_generation_prompt %}[/INST]{% endif %}"
-)
-
-BUILTIN_TEMPLATES = {"llama-2": LLAMA_2, "fastchat-llama-2": FASTCHAT_LLAMA_2}
+__all__ = ["BUILTIN_TEMPLATES", "FASTCHAT_LLAMA_2", "LLAMA_2", "resolve_chat_template"]
 
 
 def resolve_chat_template(value: str | None, setting: str = "mt_bench.chat_template") -> tuple[str | None, str | None]:

@@ -30,6 +30,9 @@ SECTION_MODULES = (
     "data",
     "train",
     "eval",
+    "pretrain",
+    "sft",
+    "dpo",
 )
 
 
