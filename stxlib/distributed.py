@@ -27,6 +27,7 @@ __all__ = [
     "distributed",
     "ensure_process_group",
     "gather_shards",
+    "interleave",
     "is_main_process",
     "launch",
     "shard",
@@ -70,12 +71,17 @@ def gather_shards(local: Sequence[T], total: int) -> list[T]:
     ensure_process_group()
     parts: list[Any] = [None] * world_size()
     dist.all_gather_object(parts, list(local))
+    return interleave(parts, total)
+
+
+def interleave(parts: Sequence[Sequence[T]], total: int) -> list[T]:
+    """The inverse of `shard` over all ranks: `parts[r]` holds items r, r + N, ...; returns items 0..total-1."""
     merged: list[Any] = [None] * total
     for rank, part in enumerate(parts):
         expected = len(range(rank, total, len(parts)))
         if len(part) != expected:
             raise RuntimeError(f"rank {rank} returned {len(part)} results for its {expected} items")
-        merged[rank :: len(parts)] = part
+        merged[rank :: len(parts)] = list(part)
     return merged
 
 
