@@ -17,6 +17,7 @@ from stxlib.cli import (
     preferences_cmd,
     report_cmd,
     run_cmd,
+    sweep_cmd,
     tiny_cmd,
     tokenizer_cmd,
     train_cmd,
@@ -36,6 +37,7 @@ COMMANDS = [
     preferences_cmd,
     contamination_cmd,
     report_cmd,
+    sweep_cmd,
 ]
 
 
