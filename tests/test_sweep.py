@@ -103,6 +103,9 @@ def test_rerun_submits_only_new_failed_and_changed_points(tmp_path: Path, monkey
 def test_status_without_a_sweep_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sweep", str(SMOKE), "--status", "--run-dir", str(tmp_path / "none")]) == 2
     assert "no sweep in" in capsys.readouterr().err
+    assert main(["sweep", "--status"]) == 2 and "--status needs the sweep's params file" in capsys.readouterr().err
+    assert main(["sweep", "--grid", "lora.r=8"]) == 2 and "give the params file" in capsys.readouterr().err
+    assert not (tmp_path / "none").exists()
 
 
 @pytest.mark.slow
@@ -126,6 +129,6 @@ def test_local_sweep_runs_both_points_then_a_rerun_submits_nothing(
     again = capsys.readouterr().out
     assert "submitted (local" not in again and again.count("done, not submitted") == 2
     assert (root / "compare.html").stat().st_mtime_ns >= page_time
-    assert main(["sweep", str(SMOKE), "--status", "--run-dir", str(root)]) == 0
+    assert main(["sweep", "--status", "--run-dir", str(root)]) == 0
     status = capsys.readouterr().out.splitlines()
     assert [line.split()[:2] for line in status] == [["max_steps-1", "done"], ["max_steps-2", "done"]]

@@ -4,8 +4,9 @@ the comparison page; `--status` lists the points and their states."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from stxlib.cli.common import add_params_options, fail, guarded
+from stxlib.cli.common import fail, guarded
 from stxlib.config.params import load_yaml
 
 
@@ -17,7 +18,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "submitit, each into DIR/<point>/ (DIR: --run-dir, default <run.output_root>/<name>); once every point "
         "is done, write DIR/compare.html. Re-running skips finished points and resubmits failed ones.",
     )
-    add_params_options(parser)  # --run-dir: the sweep's folder here
+    parser.add_argument("params", nargs="?", help="params YAML file (e.g. params/smoke.yaml); optional with --status")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a params key for every point, e.g. --set train.eval_steps=5 (repeatable)",
+    )
+    parser.add_argument("--run-dir", default=None, help="the sweep's folder (default: <run.output_root>/<name>)")
     parser.add_argument(
         "--grid",
         action="append",
@@ -50,9 +60,16 @@ def _sweep(args: argparse.Namespace) -> int:
     from stxlib.sweep import ExecutorSettings, plan_from_record, plan_sweep, point_states, run_sweep, sweep_root
 
     if args.status:
-        _, root = sweep_root(args.params, args.overrides, args.run_dir, args.name)
+        if args.run_dir:
+            root = Path(args.run_dir).expanduser().resolve()
+        elif args.params:
+            _, root = sweep_root(args.params, args.overrides, args.run_dir, args.name)
+        else:
+            return fail("--status needs the sweep's params file or its folder (--run-dir DIR)", 2)
         _print_states(point_states(plan_from_record(root)))
         return 0
+    if not args.params:
+        return fail("give the params file to sweep, e.g. stx sweep params/smoke.yaml --grid train.max_steps=20,40", 2)
     plan = plan_sweep(
         args.params, args.grid, overrides=args.overrides, stages=args.stages, run_dir=args.run_dir, name=args.name
     )
