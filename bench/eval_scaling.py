@@ -9,7 +9,8 @@ torch.distributed.run --standalone --nproc_per_node N -m stxlib.cli eval` for N)
 JCommonsenseQA and JNLI from ../shared/data/jglue-v1.1 (the first --limit documents of the seed-42 order,
 shots 3,3 from the validation stand-in: their train splits are not shipped), model `compute` (the random ~28M
 Llama of `speed_model.py`, float32) unless --model. Without CUDA each process gets cores / N torch threads
-(`--threads`), so 1 and N processes use the same cores; with CUDA one process per GPU.
+(`--threads`), so 1 and N processes use the same cores (`--threads-per-process T` instead gives every
+process T threads); with CUDA one process per GPU.
 
 Prints per task the documents/s each run's results.json records (all documents over the task's wall time on
 rank 0, which includes waiting for the slowest rank and the gather) and the whole command's wall time
@@ -49,7 +50,7 @@ def command(processes: int, args: argparse.Namespace, model: str, out: Path) -> 
     if args.batch_size:
         eval_args += ["--batch-size", str(args.batch_size)]
     if not args.cuda:
-        eval_args += ["--threads", str(max(1, args.threads // processes))]
+        eval_args += ["--threads", str(args.threads_per_process or max(1, args.threads // processes))]
     launcher = [sys.executable]
     if processes > 1:
         launcher += ["-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}"]
@@ -102,6 +103,7 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--processes", default="1,2", help="comma-separated process counts (1 first)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="CPU threads shared by the ranks")
+    parser.add_argument("--threads-per-process", type=int, default=None, help="fixed threads per process instead")
     parser.add_argument("--out", default=str(REPO / "bench" / "out" / "eval-scaling"))
     args = parser.parse_args()
 
@@ -114,7 +116,11 @@ def main() -> int:
     device = (
         f"{torch.cuda.device_count()} x {torch.cuda.get_device_name(0)}"
         if args.cuda
-        else f"CPU, {args.threads} threads"
+        else (
+            f"CPU, {args.threads_per_process} thread(s) per process"
+            if args.threads_per_process
+            else f"CPU, {args.threads} threads"
+        )
     )
     print(f"model {args.model}, tasks {args.tasks}, limit {args.limit}, {device}")
     rows, reference = [], None
