@@ -132,3 +132,37 @@ def test_local_sweep_runs_both_points_then_a_rerun_submits_nothing(
     assert main(["sweep", "--status", "--run-dir", str(root)]) == 0
     status = capsys.readouterr().out.splitlines()
     assert [line.split()[:2] for line in status] == [["max_steps-1", "done"], ["max_steps-2", "done"]]
+
+
+def _fake_slurm(bin_dir: Path, log: Path) -> None:
+    """`srun`, `sbatch` (keeps the script, answers a job id) and `sacct` (knows nothing yet) on PATH."""
+    bin_dir.mkdir()
+    scripts = {
+        "srun": "exit 0",
+        "sbatch": f'cat "$1" >> {log}; echo "Submitted batch job 4242"',
+        "sacct": "exit 0",
+    }
+    for name, body in scripts.items():
+        (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n")
+        (bin_dir / name).chmod(0o755)
+
+
+def test_slurm_jobs_carry_the_requested_resources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "nobin"))
+    plan = plan_sweep(SMOKE, ["lora.r=8,16"], stages="data", run_dir=str(tmp_path / "sweep"))
+    with pytest.raises(ValueError, match=r"Could not detect .*use --executor local"):
+        submit_module.make_executor(ExecutorSettings(kind="slurm"), plan.submitit_dir, "x")
+    log = tmp_path / "sbatch.txt"
+    _fake_slurm(tmp_path / "bin", log)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+    settings = ExecutorSettings(
+        kind="slurm", partition="gpu", gpus_per_job=2, cpus_per_job=8, mem_gb=64, slurm_args={"account": "proj"}
+    )
+    outcome = run_sweep(plan, settings, wait=False, echo=lambda line: None)
+    assert outcome.submitted == ["r-8", "r-16"] and outcome.compare is None
+    script = log.read_text()
+    for line in ("--partition=gpu", "--gpus-per-node=2", "--cpus-per-task=8", "--mem=64GB", "--account=proj"):
+        assert script.count(f"#SBATCH {line}") == 2, line
+    assert "#SBATCH --time=1440" in script and "#SBATCH --job-name=stx-smoke-sweep" in script
+    assert [s.state for s in point_states(plan)] == ["running", "running"]  # sacct does not know them yet
+    assert [p["job_id"] for p in json.loads(plan.record_path.read_text())["points"]] == ["4242", "4242"]

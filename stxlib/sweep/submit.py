@@ -21,7 +21,7 @@ from stxlib.sweep.plan import SweepPlan, read_record, write_point_params, write_
 
 NEW, CHANGED = "new", "changed"
 EXECUTORS = ("local", "slurm")
-_SLURM_ALIVE = {"PENDING", "RUNNING", "REQUEUED", "CONFIGURING", "COMPLETING", "SUSPENDED", "RESIZING"}
+_SLURM_ALIVE = {"PENDING", "RUNNING", "REQUEUED", "CONFIGURING", "COMPLETING", "SUSPENDED", "RESIZING", "UNKNOWN"}
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,12 @@ def make_executor(settings: ExecutorSettings, folder: Path, name: str) -> Any:
 
     if settings.kind not in EXECUTORS:
         raise ValueError(f"executor {settings.kind!r}: use one of {', '.join(EXECUTORS)}")
-    executor = submitit.AutoExecutor(folder=folder, cluster=settings.kind)
+    try:
+        executor = submitit.AutoExecutor(folder=folder, cluster=settings.kind)
+    except RuntimeError as err:  # submitit's "Could not detect srun"
+        raise ValueError(
+            f"--executor {settings.kind}: {err} (run `stx sweep` on a Slurm login node, or use --executor local)"
+        ) from None
     parameters: dict[str, Any] = {
         "name": name,
         "timeout_min": settings.timeout_min,
