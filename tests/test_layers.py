@@ -4,7 +4,7 @@ Every module of `stxlib` is read with `ast`; every import counts: top level or i
 `TYPE_CHECKING` or not, `import a.b`, `from a import b`, relative imports, and `importlib.import_module("...")`
 with a literal name. Layers:
 
-- cli: `stxlib.cli` and below; runner: `stxlib.runner` and below;
+- cli: `stxlib.cli` and below; runner: `stxlib.runner` and `stxlib.sweep` and below;
 - stage packages: the registry's `Stage.package` values (`stxlib.stages`), plus any direct subpackage of
   `stxlib` whose `__init__` defines or imports `run_stage` (an unregistered stage is still a stage, and a test
   below asks for its registry entry);
@@ -127,7 +127,7 @@ def owning_stage(module: str) -> str | None:
 def layer(module: str) -> int:
     if module == "stxlib.cli" or module.startswith("stxlib.cli."):
         return CLI
-    if module == "stxlib.runner" or module.startswith("stxlib.runner."):
+    if module in ("stxlib.runner", "stxlib.sweep") or module.startswith(("stxlib.runner.", "stxlib.sweep.")):
         return RUNNER
     return STAGE if owning_stage(module) else FLOOR
 
@@ -186,6 +186,7 @@ def test_the_walker_sees_every_import_form(tmp_path: Path) -> None:
 
 def test_layers_are_classified_from_the_registry() -> None:
     assert layer("stxlib.cli.run_cmd") == CLI and layer("stxlib.runner.pipeline") == RUNNER
+    assert layer("stxlib.sweep.submit") == RUNNER  # sweeps run `stx run` per point: runner level
     for stage in STAGES:
         assert layer(stage.package) == STAGE and layer(stage.package + ".x") == STAGE
     assert layer("stxlib.config.params") == FLOOR and layer("stxlib.stages") == FLOOR

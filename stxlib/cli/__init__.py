@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Sequence
 
 from stxlib import __version__
@@ -16,10 +18,12 @@ from stxlib.cli import (
     publish_cmd,
     report_cmd,
     run_cmd,
+    sweep_cmd,
     tiny_cmd,
     tokenizer_cmd,
     train_cmd,
 )
+from stxlib.hardware import is_main_process
 
 # Subcommand modules, in the order `stx --help` lists them: run, then the stages in registry order.
 COMMANDS = [
@@ -35,6 +39,7 @@ COMMANDS = [
     contamination_cmd,
     report_cmd,
     publish_cmd,
+    sweep_cmd,
 ]
 
 
@@ -53,4 +58,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not is_main_process():  # under torchrun only rank 0 prints results (errors still reach stderr)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the rest of this process
     return int(args.handler(args) or 0)

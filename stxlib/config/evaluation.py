@@ -43,6 +43,7 @@ class EvalSection(Section):
     fewshot_seed: int = 42
     share_prefix: bool = True  # compute each task's common prompt prefix once (changes only float noise)
     cpu_threads: PositiveInt | None = None  # restricts torch's CPU threads without CUDA (null: all cores)
+    processes: PositiveInt = 1  # > 1: the stage runs under torchrun with this many data-parallel ranks
 
     @model_validator(mode="after")
     def _consistent(self) -> EvalSection:

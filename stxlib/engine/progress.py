@@ -13,8 +13,10 @@ def interactive() -> bool:
 
 def progress_bar(total: int, desc: str, *, unit: str = "doc", disable: bool = False) -> Any:
     """A tqdm bar (a context manager; pass its `update` as the engine's `progress`); without a TTY it
-    refreshes at most every 30 s."""
+    refreshes at most every 30 s. Silent on every torchrun rank but 0 (one bar per data-parallel run)."""
     from tqdm import tqdm
+
+    from stxlib.hardware import is_main_process
 
     fast = interactive()
     return tqdm(
@@ -23,7 +25,7 @@ def progress_bar(total: int, desc: str, *, unit: str = "doc", disable: bool = Fa
         unit=unit,
         mininterval=0.5 if fast else 30.0,
         maxinterval=10.0 if fast else 60.0,
-        disable=disable,
+        disable=disable or not is_main_process(),
         dynamic_ncols=fast,
         file=sys.stderr,
     )

@@ -21,6 +21,7 @@ from typing import Any
 
 from stxlib.config.evaluation import EvalSection
 from stxlib.engine import LocalBackend
+from stxlib.hardware import is_main_process
 from stxlib.io import read_json, write_json, write_jsonl
 from stxlib.jglue import scoring
 from stxlib.jglue.data import data_warnings
@@ -108,14 +109,16 @@ def evaluate(
                 model = open_backend(spec, section)
             lm_info = model.info
             metrics, samples, run_detail = scoring.score_task(model, task_inputs, label=spec.label)
-            # results.json of another request must not stand beside this request's samples
-            (out / RESULTS_FILE).unlink(missing_ok=True)
-            write_jsonl(out / samples_file(task), samples)
             task_results[task] = {"metrics": metrics, "detail": {**task_inputs.detail, **run_detail}}
-            write_json(out / PARTIAL_FILE, {"fingerprint": key, "lm_info": lm_info, "tasks": task_results})
+            if is_main_process():  # under torchrun, rank 0 writes (every rank has every sample)
+                # results.json of another request must not stand beside this request's samples
+                (out / RESULTS_FILE).unlink(missing_ok=True)
+                write_jsonl(out / samples_file(task), samples)
+                write_json(out / PARTIAL_FILE, {"fingerprint": key, "lm_info": lm_info, "tasks": task_results})
         results = results_document(spec, settings, inputs, task_results, lm_info, key, threads=thread_info(section))
-        write_json(out / RESULTS_FILE, results)
-        (out / PARTIAL_FILE).unlink(missing_ok=True)
+        if is_main_process():
+            write_json(out / RESULTS_FILE, results)
+            (out / PARTIAL_FILE).unlink(missing_ok=True)
         return results
     finally:
         if backend is None and model is not None:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from stxlib.engine import ChoiceItem, GenerationRequest, LocalBackend, is_truncated, progress_bar
+from stxlib.engine.sharded import shard_backend
 from stxlib.jglue.inputs import TaskInputs
 from stxlib.jglue.metrics import aggregate_multiple_choice, choice_scores, jsquad_corpus, jsquad_scores
 from stxlib.jglue.prompts import PromptedDoc
@@ -32,7 +33,9 @@ def choice_item(backend: LocalBackend, doc: PromptedDoc) -> ChoiceItem:
 
 
 def score_task(backend: LocalBackend, inputs: TaskInputs, *, label: str = "") -> tuple[dict, list[dict], dict]:
-    """Run the model over a task: (metrics, samples in doc_id order, run detail)."""
+    """Run the model over a task: (metrics, samples in doc_id order, run detail); under torchrun each rank
+    scores its shard of the documents and every rank gets all of them back."""
+    backend = shard_backend(backend)
     docs = inputs.docs
     spec = get_task(inputs.task)
     before = backend.stats.snapshot()

@@ -7,6 +7,8 @@ from typing import Any
 
 from stxlib.config import ParamsError, StxConfig
 from stxlib.config.evaluation import EvalSection
+from stxlib.config.params import dump_params
+from stxlib.distributed import distributed, launch
 from stxlib.hardware import set_cpu_threads
 from stxlib.jglue.inputs import TaskInputs, prepare_tasks, task_plan
 from stxlib.jglue.model import model_specs
@@ -46,12 +48,17 @@ def run_stage(
 ) -> dict[str, dict[str, Any]]:
     """Evaluate all configured models (data and prompts prepared once); returns label -> results.json content.
 
-    Every model is checked first (a missing `best` adapter fails before anything runs).
+    Every model is checked first (a missing `best` adapter fails before anything runs). With
+    `eval.processes: N` (N > 1, outside torchrun) the evaluation runs first under `torchrun --nproc_per_node N`
+    (`python -m stxlib.jglue`), and this process then reads the finished results.
     """
     check_config(config)
     specs = model_specs(config, paths.root)
     for spec in specs:
         spec.local.check()
+    if config.eval.processes > 1 and not distributed():
+        run_data_parallel(config, paths, force=force)
+        force = False  # the ranks have just written every model's results
     use_cpu_threads(config.eval)
     cache_dir = config.data.cache_dir
     inputs = inputs if inputs is not None else prepare_tasks(config.eval, cache_dir)
@@ -61,3 +68,14 @@ def run_stage(
         )
         for spec in specs
     }
+
+
+def run_data_parallel(config: StxConfig, paths: RunPaths, *, force: bool = False) -> None:
+    """`run_stage` in `eval.processes` torchrun ranks (the params handed over as a file in `eval/`)."""
+    params = paths.eval_root / ".torchrun_params.yaml"
+    dump_params(config, params)
+    try:
+        args = [str(params), "--run-dir", str(paths.root), *(["--force"] if force else [])]
+        launch(config.eval.processes, "stxlib.jglue", args)
+    finally:
+        params.unlink(missing_ok=True)

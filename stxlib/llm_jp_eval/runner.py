@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from stxlib.engine import Backend, Generation, GenerationRequest, LocalModelSpec, progress_bar
+from stxlib.engine.sharded import shard_backend
+from stxlib.hardware import is_main_process
 from stxlib.llm_jp_eval import files
 from stxlib.llm_jp_eval.data import EvalFile, fixtures_dir, load_datasets
 from stxlib.llm_jp_eval.datasets import VERSION, resolve_datasets
@@ -161,20 +163,21 @@ def evaluate_model(
             took = time.perf_counter() - started
             seconds += took
             records = item.records(texts)
-            files.write_part(
-                out_dir,
-                item.name,
-                {
-                    "fingerprint": fingerprint,
-                    "backend": backend_name,
-                    "decoding": decoding,
-                    "seconds": round(took, 3),
-                    "raw_outputs": texts,
-                    "new_tokens": [g.new_tokens for g in generations],
-                    "truncated": sum(bool(g.meta.get("truncated")) for g in generations),
-                    "records": records,
-                },
-            )
+            if is_main_process():  # under torchrun rank 0 writes, as for every file of the run
+                files.write_part(
+                    out_dir,
+                    item.name,
+                    {
+                        "fingerprint": fingerprint,
+                        "backend": backend_name,
+                        "decoding": decoding,
+                        "seconds": round(took, 3),
+                        "raw_outputs": texts,
+                        "new_tokens": [g.new_tokens for g in generations],
+                        "truncated": sum(bool(g.meta.get("truncated")) for g in generations),
+                        "records": records,
+                    },
+                )
             output[item.name] = records
             generated.append(item.name)
     finally:
@@ -183,13 +186,14 @@ def evaluate_model(
     info = run_info(label, spec, settings, prepared, generated, reused, seconds, backend_name)
     info["loaded"] = loaded  # what the backend loaded (dtype in memory, tokenizer source); None if nothing ran
     info["warnings"] += _part_warnings(out_dir, prepared, settings)
-    files.write_results(out_dir, output, scores, info)
+    if is_main_process():
+        files.write_results(out_dir, output, scores, info)
     return ModelResult(label, out_dir, scores, info, output)
 
 
 def _generate(backend: Backend, requests: list[GenerationRequest], desc: str, progress: bool) -> list[Generation]:
     with progress_bar(len(requests), desc, unit="sample", disable=not progress) as bar:
-        generations = backend.generate(requests, bar.update)
+        generations = shard_backend(backend).generate(requests, bar.update)  # data parallel under torchrun
     if len(generations) != len(requests):
         raise RuntimeError(f"backend {backend.name!r} returned {len(generations)} generations for {len(requests)}")
     return list(generations)

@@ -21,6 +21,8 @@ from typing import Any
 
 from stxlib.config.mt_bench import FASTCHAT_TEMPERATURES, SHISA_SYSTEM_PROMPT
 from stxlib.engine import Backend, Generation, GenerationRequest, Message, progress_bar
+from stxlib.engine.sharded import shard_backend
+from stxlib.hardware import is_main_process
 from stxlib.io import write_jsonl
 from stxlib.mt_bench.questions import MtBenchError, Question, read_rows
 
@@ -112,8 +114,10 @@ def generate_answers(
     *,
     progress: bool = True,
 ) -> list[dict[str, Any]]:
-    """Answer every question (resuming `<out>.partial`), write `out` sorted by question id, return its rows."""
+    """Answer every question (resuming `<out>.partial`), write `out` sorted by question id, return its rows.
+    Under torchrun each rank generates its shard of every batch; rank 0 writes."""
     out = Path(out)
+    backend = shard_backend(backend)
     partial = out.with_name(out.name + ".partial")
     for question in questions:
         if len(question.turns) < settings.turns:
@@ -128,13 +132,15 @@ def generate_answers(
         for start in range(0, len(todo), settings.batch_size):
             chunk = todo[start : start + settings.batch_size]
             rows = _answer_chunk(backend, chunk, settings, model_id, bar.update)
-            _append(partial, rows)
+            if is_main_process():
+                _append(partial, rows)
             done.update({row["question_id"]: row for row in rows})
     finally:
         bar.close()
     ordered = [done[q.question_id] for q in sorted(questions, key=lambda q: q.question_id)]
-    write_jsonl(out, ordered)
-    partial.unlink(missing_ok=True)
+    if is_main_process():
+        write_jsonl(out, ordered)
+        partial.unlink(missing_ok=True)
     return ordered
 
 
