@@ -98,9 +98,8 @@ def load_causal_lm(
             str(Path(path).expanduser()) if looks_local(path) else path, **kwargs
         )
     except OSError as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ModelLoadError(
-            f"cannot load model {path!r}: {first}. Without hub access, give a local folder (or stx-tiny)."
+            f"{load_problem('model', path, err)}. Give a local model folder, a hub id reachable from here, or stx-tiny."
         ) from None
     if adapter is not None:
         model = apply_adapter(model, adapter, trainable=adapter_trainable)
@@ -115,12 +114,43 @@ def apply_adapter(model: Any, adapter: str | Path, *, trainable: bool = False) -
     return PeftModel.from_pretrained(model, str(adapter), is_trainable=trainable)
 
 
-def check_model_path(name_or_path: str) -> str:
-    """Resolve `name_or_path` (`stx-tiny` -> its folder); a local-looking path must be a folder."""
+def check_model_path(name_or_path: str, what: str = "model") -> str:
+    """Resolve `name_or_path` (`stx-tiny` -> its folder); a local-looking path must be an existing folder."""
     path = resolve_model_path(name_or_path)
-    if looks_local(path) and not Path(path).expanduser().is_dir():
-        raise ModelLoadError(f"model path not found: {path} (give a local model folder, a hub id or stx-tiny)")
+    local = Path(path).expanduser()
+    if looks_local(path) and not local.is_dir():
+        problem = "is a file, not a folder" if local.exists() else "does not exist"
+        raise ModelLoadError(f"{what} path {path} {problem} (give a local {what} folder, a hub id or stx-tiny)")
+    expected = _FOLDER_FILES[what]
+    if looks_local(path) and not any((local / name).is_file() for name in expected):
+        raise ModelLoadError(
+            f"{what} folder {path} holds no {' or '.join(expected)}: it is not a saved {what} "
+            "(give a folder written by save_pretrained, a hub id or stx-tiny)"
+        )
     return path
+
+
+# A local folder is a model / tokenizer when it holds one of these (what save_pretrained writes).
+_FOLDER_FILES = {
+    "model": ("config.json",),
+    "tokenizer": ("tokenizer_config.json", "tokenizer.json", "tokenizer.model"),
+}
+
+
+# What huggingface_hub / transformers say when the hub cannot be reached and nothing is cached.
+_OFFLINE_SIGNS = ("couldn't connect", "name or service not known", "offline", "connection", "timed out", "cannot reach")
+
+
+def load_problem(what: str, name: str, err: Exception) -> str:
+    """A loading failure in plain words: the hub unreachable (a hub id offline), else the library's first line."""
+    text = str(err).strip()
+    if not looks_local(name) and any(sign in text.lower() for sign in _OFFLINE_SIGNS):
+        return (
+            f"cannot load {what} {name!r}: the Hugging Face Hub is unreachable from here "
+            "and it is not in the local hub cache"
+        )
+    first = text.splitlines()[0] if text else type(err).__name__
+    return f"cannot load {what} {name!r}: {first}"
 
 
 def check_adapter_dir(adapter: str | Path) -> Path:

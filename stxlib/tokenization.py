@@ -7,8 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from stxlib.config import ModelSection
-from stxlib.modeling import ModelLoadError
-from stxlib.tiny_model import resolve_model_path
+from stxlib.modeling import ModelLoadError, check_model_path, load_problem
 
 # The label of positions that take no loss (transformers' and PyTorch's cross-entropy ignore index).
 IGNORE_INDEX = -100
@@ -28,13 +27,12 @@ def load_tokenizer(source: ModelSection | str, *, revision: str | None = None, t
         if source.tokenizer_legacy is not None:
             options["legacy"] = source.tokenizer_legacy  # read by SentencePiece-style (Llama, T5) tokenizers
         source, revision, trust_remote_code = source.tokenizer_name, source.revision, source.trust_remote_code
-    name = resolve_model_path(source)
+    name = check_model_path(source, "tokenizer")
     try:
         return AutoTokenizer.from_pretrained(name, revision=revision, trust_remote_code=trust_remote_code, **options)
     except (OSError, ValueError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ModelLoadError(
-            f"cannot load the tokenizer {name!r} ({first}). Give a local folder holding the tokenizer files, "
+            f"{load_problem('the tokenizer', name, err)}. Give a local folder holding the tokenizer files, "
             "a hub id reachable from here, or stx-tiny for the embedded tiny model (model.tokenizer / "
             "model.name_or_path in params, --tokenizer / --model on the command line)."
         ) from None

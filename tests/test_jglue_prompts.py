@@ -116,13 +116,15 @@ def test_task_names_short_names_and_errors() -> None:
         resolve_task_name("jsquad-1.2-0.3")
     with pytest.raises(UnknownTaskError, match="listed twice"):
         resolve_tasks(["jnli", "jnli-1.1-0.3"])
-    assert parse_fewshot("2,3,3,3", 4) == [2, 3, 3, 3]
-    with pytest.raises(ValueError, match=r"3 few-shot count.*4 task"):
-        parse_fewshot("2,3,3", 4)
+    four = resolve_tasks("jsquad,jcommonsenseqa,jnli,marc_ja")
+    assert parse_fewshot("2,3,3,3", four) == [2, 3, 3, 3]
+    assert parse_fewshot(None, ["jnli-1.1-0.3", "jsquad-1.1-0.3"]) == [3, 2]  # each task's own default
+    with pytest.raises(ValueError, match=r"3 few-shot count.*4 task.*leave the counts out"):
+        parse_fewshot("2,3,3", four)
     with pytest.raises(ValueError, match="integers"):
-        parse_fewshot("2,x", 2)
+        parse_fewshot("2,x", four[:2])
     with pytest.raises(ValueError, match=">= 0"):
-        parse_fewshot([-1], 1)
+        parse_fewshot([-1], four[:1])
 
 
 def test_eval_params_validate_tasks_counts_and_paths(tmp_path: Path) -> None:
@@ -135,6 +137,10 @@ def test_eval_params_validate_tasks_counts_and_paths(tmp_path: Path) -> None:
         check_config(load_params(SMOKE, ["eval.tasks=[jglue]", "eval.num_fewshot=[1]"]))
     with pytest.raises(ParamsError, match="num_fewshot has 3 entries but tasks has 4"):
         load_params(SMOKE, ["eval.num_fewshot=[2, 3, 3]"])
+    # A task subset without counts takes each task's own default (jp-stable: jsquad 2, the others 3).
+    assert load_params(SMOKE, ["eval.tasks=[jnli]"]).eval.num_fewshot == [3]
+    assert load_params(SMOKE, ["eval.tasks=[marc_ja, jsquad-1.1-0.3]"]).eval.num_fewshot == [3, 2]
+    assert load_params(SMOKE).eval.num_fewshot == [2, 3, 3, 3]
     with pytest.raises(ParamsError, match=r"eval\.shots_from"):
         load_params(SMOKE, ["eval.shots_from=test"])
     assert load_params(SMOKE).eval.data_dir.endswith("tests/fixtures/jglue")

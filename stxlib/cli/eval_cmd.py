@@ -25,7 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", required=True, help="hub id, local model folder, or stx-tiny")
     parser.add_argument("--adapter", default=None, help="PEFT adapter folder applied on top (not merged)")
     parser.add_argument("--tasks", default=",".join(DEFAULT_TASKS), help="comma-separated task names (or short names)")
-    parser.add_argument("--num-fewshot", default="2,3,3,3", help="few-shot count per task, in task order")
+    parser.add_argument(
+        "--num-fewshot",
+        default=None,
+        help="few-shot count per task, in task order (default: each task's own, jp-stable's 2,3,3,3)",
+    )
     parser.add_argument("--data-dir", default=None, help="raw JGLUE layout folder; default: shunk031/JGLUE on the hub")
     parser.add_argument("--limit", type=int, default=None, help="evaluate the first N documents (shuffled order)")
     parser.add_argument("--batch-size", type=int, default=None, help="documents per batch (default: eval.batch_size)")
@@ -69,7 +73,7 @@ def eval_config(args: argparse.Namespace, label: str) -> StxConfig:
         "eval": {
             "models": [entry],
             "tasks": tasks,
-            "num_fewshot": parse_fewshot(args.num_fewshot, len(tasks)),
+            "num_fewshot": parse_fewshot(args.num_fewshot, tasks),
             "data_dir": _absolute(args.data_dir),
             "shots_from": args.shots_from,
             "shots_dir": _absolute(args.shots_dir),

@@ -109,9 +109,15 @@ _MAYBE_PATH_KEYS = [
 ]
 
 
+# Keys whose default follows other keys (eval.num_fewshot: each of eval.tasks' own count).
+_DERIVED_DEFAULTS = ["eval.num_fewshot"]
+
+
 def load_params(path: str | Path | None = None, overrides: Sequence[str] | str | None = None) -> StxConfig:
     """Read `path` (or only the defaults when None), apply `overrides` (`a.b=c`), validate."""
     data = StxConfig().to_dict()
+    for key in _DERIVED_DEFAULTS:  # null again, so that the section derives them from the merged values
+        _set_path(data, key.split("."), None, create=False)
     origin = "the defaults"
     if path is not None:
         path = Path(path).expanduser()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from stxlib.data.stats import mix_lengths, mix_stats
 from stxlib.data.templates import TemplateError, get_field, render_template, to_example
 from stxlib.io import write_json, write_jsonl
 from stxlib.paths import RunPaths
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "DataSourceError",
@@ -64,8 +67,11 @@ class DataStageResult:
         return self.figures[0]
 
     def summary(self) -> str:
+        """One line of what was written, then a loud line per warning (an unequal mix)."""
         totals = self.stats["totals"]
-        return f"wrote {totals['train']} train / {totals['validation']} validation rows to {self.paths.data_dir}"
+        lines = [f"wrote {totals['train']} train / {totals['validation']} validation rows to {self.paths.data_dir}"]
+        lines += [f"WARNING: {warning}" for warning in self.stats.get("warnings", [])]
+        return "\n".join(lines)
 
 
 def run_stage(config: StxConfig, paths: RunPaths) -> DataStageResult:
@@ -78,6 +84,8 @@ def run_stage(config: StxConfig, paths: RunPaths) -> DataStageResult:
     from stxlib.data.figures import draw_data_mix  # matplotlib: loaded only when the stage runs
 
     figures = draw_data_mix(mix, lengths, stats, config.run.name, paths)
+    for warning in mix.warnings:
+        logger.warning(warning)
     write_mix(mix, stats, paths)
     return DataStageResult(mix, stats, figures, paths)
 

@@ -29,6 +29,7 @@ class MixResult:
     validation: list[dict[str, str]]
     counts: dict[str, dict[str, Any]] = field(default_factory=dict)
     discarded: int = 0
+    warnings: list[str] = field(default_factory=list)  # e.g. an unequal mix under on_short_source: take_all
 
 
 def source_rng(seed: int, purpose: str) -> random.Random:
@@ -55,34 +56,45 @@ def build_mix(data: DataSection, seed: int, loaded: dict[str, SourceRows] | None
     return _mix_option_b(data, seed, loaded, names)
 
 
-def _take(rng: random.Random, rows: list[Any], count: int | str, what: str, on_short: str) -> list[Any]:
+def _take(rng: random.Random, count: int | str, n: int, what: str, on_short: str, notes: list[str]) -> list[int]:
+    """Indexes of the rows picked from `n` (sampling indexes picks exactly what sampling the rows would)."""
     if count == "all":
-        picked = list(rows)
+        picked = list(range(n))
         rng.shuffle(picked)
         return picked
     assert isinstance(count, int)
-    if count > len(rows):
+    if count > n:
         if on_short == "take_all":
-            picked = list(rows)
+            notes.append(
+                f"{what}: asked for {count} rows but only {n} exist; data.on_short_source: take_all took all {n}, "
+                "so the sources are NOT equally represented in the mix"
+            )
+            picked = list(range(n))
             rng.shuffle(picked)
             return picked
         raise MixError(
-            f"{what}: asked for {count} rows but only {len(rows)} are available; lower "
+            f"{what}: asked for {count} rows but only {n} are available; lower "
             "data.samples_per_source / data.eval_size, or set data.samples_per_source: all or "
             "data.on_short_source: take_all"
         )
-    return rng.sample(rows, count)
+    return rng.sample(range(n), count)
 
 
-def _examples(data: DataSection, name: str, records: list[dict[str, Any]]) -> list[dict[str, str]]:
+def _where(places: list[str] | None, index: int, split: str) -> str:
+    return places[index] if places is not None else f"{split} record {index} (in load order)"
+
+
+def _examples(
+    data: DataSection, name: str, records: list[dict[str, Any]], picked: list[int], places: list[str] | None, split: str
+) -> list[dict[str, str]]:
     section = data.sources[name]
     out = []
-    for index, record in enumerate(records):
+    for index in picked:
         try:
-            out.append(to_example(name, section.template, section.target, record))
+            out.append(to_example(name, section.template, section.target, records[index]))
         except TemplateError as err:
             raise MixError(
-                f"source {name!r}, record {index}: {err} (check data.sources.{name}.template/target)"
+                f"source {name!r}, {_where(places, index, split)}: {err} (check data.sources.{name}.template/target)"
             ) from None
     return out
 
@@ -92,34 +104,45 @@ def _mix_option_a(data: DataSection, seed: int, loaded: dict[str, SourceRows], n
     train: list[dict[str, str]] = []
     validation: list[dict[str, str]] = []
     counts: dict[str, dict[str, Any]] = {}
+    notes: list[str] = []
     for name in names:
         rows = loaded[name]
         rng = source_rng(seed, name)
         if rows.validation is not None and len(rows.validation) > 0:
-            val_records = _take(rng, rows.validation, val_counts[name], f"source {name!r} validation", "error")
-            pool = rows.train
+            n_val = len(rows.validation)
+            val_picked = _take(rng, val_counts[name], n_val, f"source {name!r} validation", "error", notes)
+            val_examples = _examples(data, name, rows.validation, val_picked, rows.validation_where, "validation")
+            pool = list(range(len(rows.train)))
             val_origin = "validation split"
         else:
-            order = list(range(len(rows.train)))
-            held = _take(rng, order, val_counts[name], f"source {name!r} held-out validation", "error")
+            held = _take(rng, val_counts[name], len(rows.train), f"source {name!r} held-out validation", "error", notes)
             held_set = set(held)
-            val_records = [rows.train[i] for i in held]
-            pool = [row for i, row in enumerate(rows.train) if i not in held_set]
+            val_examples = _examples(data, name, rows.train, held, rows.train_where, "train")
+            pool = [i for i in range(len(rows.train)) if i not in held_set]
             val_origin = "held out from train"
-        train_records = _take(rng, pool, data.samples_per_source, f"source {name!r} train sample", data.on_short_source)
-        train.extend(_examples(data, name, train_records))
-        validation.extend(_examples(data, name, val_records))
+        what = f"source {name!r} train sample"
+        picked = [pool[i] for i in _take(rng, data.samples_per_source, len(pool), what, data.on_short_source, notes)]
+        train.extend(_examples(data, name, rows.train, picked, rows.train_where, "train"))
+        validation.extend(val_examples)
         counts[name] = {
             "available_train": len(rows.train),
             "available_validation": None if rows.validation is None else len(rows.validation),
-            "train": len(train_records),
-            "validation": len(val_records),
+            "train": len(picked),
+            "validation": len(val_examples),
             "validation_from": val_origin,
             "origin": rows.origin,
         }
     source_rng(seed, "shuffle-train").shuffle(train)
     source_rng(seed, "shuffle-validation").shuffle(validation)
-    return MixResult(train, validation, counts)
+    return MixResult(train, validation, counts, warnings=_unequal(notes, counts, "train"))
+
+
+def _unequal(notes: list[str], counts: dict[str, dict[str, Any]], key: str) -> list[str]:
+    """The take_all notes, with the resulting per-source counts when they differ."""
+    if not notes:
+        return []
+    sizes = ", ".join(f"{name} {info[key]}" for name, info in counts.items())
+    return [*notes, f"unequal mix: {key} rows per source are {sizes}"]
 
 
 def _mix_option_b(data: DataSection, seed: int, loaded: dict[str, SourceRows], names: list[str]) -> MixResult:
@@ -127,11 +150,13 @@ def _mix_option_b(data: DataSection, seed: int, loaded: dict[str, SourceRows], n
 
     mixed: list[dict[str, str]] = []
     counts: dict[str, dict[str, Any]] = {}
+    notes: list[str] = []
     for name in names:
         rows = loaded[name]
         rng = source_rng(seed, name)
-        picked = _take(rng, rows.train, data.samples_per_source, f"source {name!r} train sample", data.on_short_source)
-        mixed.extend(_examples(data, name, picked))
+        what = f"source {name!r} train sample"
+        picked = _take(rng, data.samples_per_source, len(rows.train), what, data.on_short_source, notes)
+        mixed.extend(_examples(data, name, rows.train, picked, rows.train_where, "train"))
         counts[name] = {
             "available_train": len(rows.train),
             "available_validation": None if rows.validation is None else len(rows.validation),
@@ -154,4 +179,6 @@ def _mix_option_b(data: DataSection, seed: int, loaded: dict[str, SourceRows], n
         counts[name]["train"] = sum(1 for r in train if r["source"] == name)
         counts[name]["validation"] = sum(1 for r in validation if r["source"] == name)
         counts[name]["validation_from"] = "qlora 90/10 then eval_size re-split"
-    return MixResult(train, validation, counts, discarded=len(first["test"]))
+    return MixResult(
+        train, validation, counts, discarded=len(first["test"]), warnings=_unequal(notes, counts, "sampled")
+    )

@@ -20,24 +20,39 @@ class DataSourceError(RuntimeError):
 
 @dataclass
 class SourceRows:
-    """The raw records of one source, in file order, and where they came from."""
+    """The raw records of one source, in file order, and where they came from.
+
+    `train_where` / `validation_where` name each record's place (`file:line` for JSON lines), for errors;
+    None where unknown.
+    """
 
     name: str
     train: list[dict[str, Any]]
     validation: list[dict[str, Any]] | None
     origin: dict[str, Any] = field(default_factory=dict)
+    train_where: list[str] | None = None
+    validation_where: list[str] | None = None
 
 
 def read_records(path: str | Path) -> list[dict[str, Any]]:
     """Records of one local file: `.jsonl`, `.json` (list of records or JSON lines) or `.parquet`."""
+    return [record for record, _ in read_located(path)]
+
+
+def read_located(path: str | Path) -> list[tuple[dict[str, Any], str]]:
+    """`read_records` with each record's place: `file:line` (JSON lines), `file, record N` (a JSON list, from
+    0) or `file, row N` (parquet, from 0). An empty file is an error."""
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder, not a data file; name the file itself (.jsonl, .json or .parquet)")
     if not path.is_file():
         raise FileNotFoundError(f"data file not found: {path}")
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         import pyarrow.parquet as pq
 
-        return pq.read_table(path).to_pylist()
+        located = [(row, f"{path}, row {i}") for i, row in enumerate(pq.read_table(path).to_pylist())]
+        return _check_records(located, path)
     if suffix not in LOCAL_FORMATS:
         kinds = ", ".join(f"{k} ({v})" for k, v in LOCAL_FORMATS.items())
         raise ValueError(f"{path}: unsupported file type {suffix!r}; use one of {kinds}")
@@ -45,33 +60,41 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
     if suffix == ".json":
         try:
             loaded = json.loads(text)
-        except json.JSONDecodeError:
+        except json.JSONDecodeError as err:
+            if text.lstrip().startswith("["):  # a JSON list that does not parse: its own error, in full
+                raise ValueError(f"{path}: not valid JSON ({err})") from None
             loaded = None  # JSON lines in a .json file, as the JGLUE repository ships them
         if isinstance(loaded, list):
-            return _check_records(loaded, path)
+            return _check_records([(row, f"{path}, record {i}") for i, row in enumerate(loaded)], path)
         if isinstance(loaded, dict):
             raise ValueError(f"{path}: expected a list of records or JSON lines, found one JSON object")
     rows = []
     for number, line in enumerate(text.splitlines(), 1):
         if line.strip():
             try:
-                rows.append(json.loads(line))
+                rows.append((json.loads(line), f"{path}:{number}"))
             except json.JSONDecodeError as err:
-                raise ValueError(f"{path}:{number}: not valid JSON ({err.msg})") from None
+                raise ValueError(f"{path}:{number}: not valid JSON ({err})") from None
     return _check_records(rows, path)
 
 
-def _check_records(rows: list[Any], path: Path) -> list[dict[str, Any]]:
-    for index, row in enumerate(rows):
+def _check_records(rows: list[tuple[Any, str]], path: Path) -> list[tuple[dict[str, Any], str]]:
+    if not rows:
+        raise ValueError(f"{path} is empty: it holds no records")
+    for row, where in rows:
         if not isinstance(row, dict):
-            raise ValueError(f"{path}: record {index} is a {type(row).__name__}, expected an object")
+            raise ValueError(f"{where}: the record is a {type(row).__name__}, expected an object")
     return rows
 
 
 def read_many(paths: Sequence[str | Path]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
+    return [record for record, _ in read_many_located(paths)]
+
+
+def read_many_located(paths: Sequence[str | Path]) -> list[tuple[dict[str, Any], str]]:
+    rows: list[tuple[dict[str, Any], str]] = []
     for path in paths:
-        rows.extend(read_records(path))
+        rows.extend(read_located(path))
     return rows
 
 
@@ -80,12 +103,19 @@ def load_source(name: str, section: SourceSection, cache_dir: str | None = None)
     key = f"data.sources.{name}"
     if section.train_files:
         try:
-            train = read_many(section.train_files)
-            validation = read_many(section.validation_files) if section.validation_files else None
+            train = read_many_located(section.train_files)
+            validation = read_many_located(section.validation_files) if section.validation_files else None
         except (FileNotFoundError, ValueError) as err:
             raise DataSourceError(f"source {name!r}: {err} (check {key}.train_files / validation_files)") from None
         origin = {"kind": "local", "train_files": section.train_files, "validation_files": section.validation_files}
-        return SourceRows(name, train, validation, origin)
+        return SourceRows(
+            name,
+            [r for r, _ in train],
+            None if validation is None else [r for r, _ in validation],
+            origin,
+            [w for _, w in train],
+            None if validation is None else [w for _, w in validation],
+        )
     return _load_from_hub(name, section, cache_dir)
 
 

@@ -91,6 +91,7 @@ def mix_stats(mix: MixResult, lengths: dict[str, Lengths], tokenizer_name: str, 
         "target_max_len": data.target_max_len,
         "tokenizer": tokenizer_name,
         "totals": {"train": len(mix.train), "validation": len(mix.validation), "discarded": mix.discarded},
+        "warnings": list(mix.warnings),
         "sources": mix.counts,
         "lengths": {
             split: split_stats(rows, lengths[split], data.source_max_len, data.target_max_len)

@@ -34,7 +34,7 @@ class TaskInputs:
 def task_plan(section: EvalSection) -> list[tuple[str, int]]:
     """(full task name, few-shot count) per configured task, in order (short names resolved)."""
     tasks = resolve_tasks(section.tasks)
-    return list(zip(tasks, parse_fewshot(section.num_fewshot, len(tasks)), strict=True))
+    return list(zip(tasks, parse_fewshot(section.num_fewshot, tasks), strict=True))
 
 
 def prepare_tasks(section: EvalSection, cache_dir: str | None = None) -> list[TaskInputs]:

@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from stxlib.config.evaluation import DEFAULT_FEWSHOT
+
 Row = dict[str, Any]
 
 DESCRIPTION = "以下は、タスクを説明する指示と、文脈のある入力の組み合わせです。要求を適切に満たす応答を書きなさい。\n\n"
@@ -163,7 +165,7 @@ TASKS: dict[str, JGlueTask] = {
             hf_config="JSQuAD",
             raw_dir="jsquad-v1.1",
             kind="generate",
-            default_fewshot=2,
+            default_fewshot=DEFAULT_FEWSHOT["jsquad"],
             headline_metric="exact_match",
             headline_scale=0.01,
             instruction=_jsquad_instruction,
@@ -175,7 +177,7 @@ TASKS: dict[str, JGlueTask] = {
             hf_config="JCommonsenseQA",
             raw_dir="jcommonsenseqa-v1.1",
             kind="multiple_choice",
-            default_fewshot=3,
+            default_fewshot=DEFAULT_FEWSHOT["jcommonsenseqa"],
             headline_metric="acc",
             headline_scale=1.0,
             instruction=_jcqa_instruction,
@@ -188,7 +190,7 @@ TASKS: dict[str, JGlueTask] = {
             hf_config="JNLI",
             raw_dir="jnli-v1.1",
             kind="multiple_choice",
-            default_fewshot=3,
+            default_fewshot=DEFAULT_FEWSHOT["jnli"],
             headline_metric="acc",
             headline_scale=1.0,
             instruction=_jnli_instruction,
@@ -201,7 +203,7 @@ TASKS: dict[str, JGlueTask] = {
             hf_config="MARC-ja",
             raw_dir="marc_ja-v1.1",
             kind="multiple_choice",
-            default_fewshot=3,
+            default_fewshot=DEFAULT_FEWSHOT["marc_ja"],
             headline_metric="acc",
             headline_scale=1.0,
             instruction=_marc_instruction,
@@ -243,8 +245,17 @@ def resolve_tasks(names: Sequence[str] | str) -> list[str]:
     return resolved
 
 
-def parse_fewshot(value: Sequence[int] | str, n_tasks: int) -> list[int]:
-    """`"2,3,3,3"` or `[2, 3, 3, 3]` -> a list with one non-negative count per task (matched by position)."""
+def default_fewshot_counts(tasks: Sequence[str]) -> list[int]:
+    """Each task's own jp-stable few-shot count (jsquad 2, the others 3), in order."""
+    return [get_task(t).default_fewshot for t in tasks]
+
+
+def parse_fewshot(value: Sequence[int] | str | None, tasks: Sequence[str]) -> list[int]:
+    """`"2,3,3,3"` or `[2, 3, 3, 3]` -> a list with one non-negative count per task (matched by position);
+    None -> each task's own default."""
+    n_tasks = len(tasks)
+    if value is None:
+        return default_fewshot_counts(tasks)
     if isinstance(value, str):
         parts = [p.strip() for p in value.split(",") if p.strip()]
         try:
@@ -257,8 +268,9 @@ def parse_fewshot(value: Sequence[int] | str, n_tasks: int) -> list[int]:
         counts = [int(v) for v in value]
     if len(counts) != n_tasks:
         raise ValueError(
-            f"{len(counts)} few-shot count(s) for {n_tasks} task(s): give one count per task, in task order "
-            f"(the card: --num-fewshot 2,3,3,3 for jsquad,jcommonsenseqa,jnli,marc_ja)"
+            f"{len(counts)} few-shot count(s) for {n_tasks} task(s) ({', '.join(tasks)}): give one count per task, "
+            "in task order, or leave the counts out to use each task's own default "
+            f"({', '.join(f'{k} {v}' for k, v in DEFAULT_FEWSHOT.items())})"
         )
     if any(c < 0 for c in counts):
         raise ValueError(f"few-shot counts must be >= 0, got {counts}")
