@@ -239,6 +239,8 @@ def select_stages(names: str | Sequence[str] | None) -> list[Stage]:
         return list(STAGES)
     wanted = [n.strip() for n in names.split(",")] if isinstance(names, str) else [str(n).strip() for n in names]
     wanted = [n for n in wanted if n]
+    if not wanted:
+        raise ValueError(f"no stage named in {names!r}; give comma-separated names from {', '.join(STAGE_NAMES)}")
     unknown = [n for n in wanted if n not in _BY_NAME]
     if unknown:
         raise ValueError(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGE_NAMES)}")

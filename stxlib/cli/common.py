@@ -33,6 +33,23 @@ def config_from_args(args: argparse.Namespace, stage: str | None = None) -> StxC
     return config
 
 
+# Exit codes: 0 done; 1 the work failed (a stage, broken data, the hub offline); 2 a usage error (a bad
+# option or params key, a path given on the command line that is missing or of the wrong kind), as argparse.
+USAGE = 2
+
+
+def check_run_dirs(paths: list[str]) -> str | None:
+    """The usage error for run folders named on the command line that are missing or not folders."""
+    from pathlib import Path
+
+    for path in paths:
+        found = Path(path).expanduser()
+        if not found.is_dir():
+            problem = "is a file, not a run folder" if found.exists() else "does not exist"
+            return f"run folder {found} {problem} (pass a folder written by `stx run`, e.g. results/smoke)"
+    return None
+
+
 def fail(message: str, code: int = 1) -> int:
     print(f"stx: error: {message}", file=sys.stderr)
     return code
@@ -45,7 +62,7 @@ def guarded(func: Callable[[argparse.Namespace], int], *known: type[Exception]) 
         try:
             return func(args)
         except ParamsError as err:
-            return fail(str(err), 2)
+            return fail(str(err), USAGE)
         except known as err:  # type: ignore[misc]
             return fail(str(err), 1)
 

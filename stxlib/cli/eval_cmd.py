@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from stxlib.cli.common import guarded
-from stxlib.config import StxConfig
+from stxlib.config import ParamsError, StxConfig
 from stxlib.config.evaluation import DEFAULT_PARQUET_REVISION, DEFAULT_TASKS
 from stxlib.config.params import validate_params
 from stxlib.hub import HubUnavailableError
@@ -64,16 +64,23 @@ def default_label(model: str, adapter: str | None) -> str:
 
 def eval_config(args: argparse.Namespace, label: str) -> StxConfig:
     """The options as params: `model` is the base, `eval` the same section the pipeline's stage uses."""
-    from stxlib.jglue import parse_fewshot, resolve_tasks
+    from stxlib.jglue import UnknownTaskError, parse_fewshot, resolve_tasks
 
-    tasks = resolve_tasks(args.tasks)
+    try:
+        tasks = resolve_tasks(args.tasks)
+    except UnknownTaskError as err:
+        raise ParamsError(f"--tasks: {err}") from None
+    try:
+        shots = parse_fewshot(args.num_fewshot, tasks)
+    except ValueError as err:
+        raise ParamsError(f"--num-fewshot: {err}") from None
     entry: dict[str, object] = {"label": label, "adapter": args.adapter, "load_in_4bit": args.load_in_4bit}
     data = {
         "model": {"name_or_path": args.model, "tokenizer": args.tokenizer},
         "eval": {
             "models": [entry],
             "tasks": tasks,
-            "num_fewshot": parse_fewshot(args.num_fewshot, tasks),
+            "num_fewshot": shots,
             "data_dir": _absolute(args.data_dir),
             "shots_from": args.shots_from,
             "shots_dir": _absolute(args.shots_dir),

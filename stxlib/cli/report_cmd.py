@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from stxlib.cli.common import fail, guarded
+from stxlib.cli.common import USAGE, check_run_dirs, fail, guarded
 
 COMPARE_NAME = "compare.html"
 
@@ -45,6 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _report(args: argparse.Namespace) -> int:
     from stxlib.report import ReportIncompleteError, RunFolderError, build_report
 
+    if problem := check_run_dirs([args.run_dir]):
+        return fail(problem, USAGE)
     try:
         report = build_report(args.run_dir, allow_issues=args.allow_missing)
     except (RunFolderError, ReportIncompleteError) as err:
@@ -60,6 +62,8 @@ def _compare(args: argparse.Namespace) -> int:
     from stxlib.report import RunFolderError
     from stxlib.report.compare import build_comparison
 
+    if problem := check_run_dirs(args.run_dirs):
+        return fail(problem, USAGE)
     try:
         comparison = build_comparison(args.run_dirs, args.out)
     except RunFolderError as err:

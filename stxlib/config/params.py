@@ -119,10 +119,11 @@ def load_params(path: str | Path | None = None, overrides: Sequence[str] | str |
     for key in _DERIVED_DEFAULTS:  # null again, so that the section derives them from the merged values
         _set_path(data, key.split("."), None, create=False)
     origin = "the defaults"
+    places: dict[str, str] = {}  # dotted key -> where the user set it ("FILE, line N" or "--set ...")
     if path is not None:
         path = Path(path).expanduser()
         origin = str(path)
-        user = _read_yaml(path)
+        user, places = _read_yaml(path)
         _resolve_paths(user, path.resolve().parent)
         _deep_merge(data, user)
     override_list = parse_override_list(overrides)
@@ -134,14 +135,20 @@ def load_params(path: str | Path | None = None, overrides: Sequence[str] | str |
         _set_path(fragment, key, value, create=True)
         _resolve_paths(fragment, Path.cwd())
         _set_path(data, key, _get_path(fragment, key), create=True, origin=item)
-    return validate_params(data, origin)
+        places = {k: v for k, v in places.items() if not _under(k, ".".join(key))}
+        places[".".join(key)] = f"--set {item}"
+    return validate_params(data, origin, places)
 
 
-def validate_params(data: dict[str, Any], origin: str = "params") -> StxConfig:
+def validate_params(data: dict[str, Any], origin: str = "params", places: dict[str, str] | None = None) -> StxConfig:
     try:
         return StxConfig.model_validate(data)
     except ValidationError as err:
-        raise ParamsError(format_validation_error(err, origin)) from None
+        raise ParamsError(format_validation_error(err, origin, data, places)) from None
+
+
+def _under(key: str, prefix: str) -> bool:
+    return key == prefix or key.startswith(prefix + ".")
 
 
 class _Loader(yaml.SafeLoader):
@@ -180,7 +187,7 @@ def parse_override(item: str) -> tuple[list[str], Any]:
     try:
         value = load_yaml(raw) if raw.strip() else ""
     except yaml.YAMLError as err:
-        raise ParamsError(f"override {item!r}: value is not valid YAML ({err})") from None
+        raise ParamsError(f"override {item!r}: value is not valid YAML ({yaml_error_text(err)})") from None
     return parts, value
 
 
@@ -192,18 +199,53 @@ def dump_params(config: StxConfig, path: Path) -> None:
     atomic_write_text(path, text)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """The params mapping of `path`, and where each key is written (`FILE, line N`)."""
+    if path.is_dir():
+        found = sorted(p.name for p in path.glob("*.yaml"))[:5]
+        hint = f" (YAML files there: {', '.join(found)})" if found else ""
+        raise ParamsError(
+            f"params path {path} is a folder, not a file: pass a YAML file such as params/smoke.yaml{hint}"
+        )
     if not path.is_file():
         raise ParamsError(f"params file not found: {path} (pass a YAML file such as params/smoke.yaml)")
+    text = path.read_text(encoding="utf-8")
     try:
-        loaded = load_yaml(path.read_text(encoding="utf-8"))
+        loaded = load_yaml(text)
+        node = yaml.compose(text, Loader=_Loader)  # a SafeLoader subclass: safe
     except yaml.YAMLError as err:
-        raise ParamsError(f"params file {path} is not valid YAML: {err}") from None
+        raise ParamsError(f"params file {path} is not valid YAML: {yaml_error_text(err)}") from None
     if loaded is None:
-        return {}
+        return {}, {}
     if not isinstance(loaded, dict):
         raise ParamsError(f"params file {path} must hold a mapping of sections, got {type(loaded).__name__}")
-    return loaded
+    return loaded, {key: f"{path}, line {line}" for key, line in _node_lines(node)}
+
+
+def yaml_error_text(err: yaml.YAMLError) -> str:
+    """PyYAML's error in plain words: line and column (from 1), the problem, and what it was inside."""
+    if not isinstance(err, yaml.MarkedYAMLError) or err.problem_mark is None:
+        return str(err).replace('in "<unicode string>", ', "")
+    mark = err.problem_mark
+    problem = (err.problem or "unexpected text").replace("'<stream end>'", "the end of the file")
+    text = f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+    if err.context and err.context_mark is not None:
+        where = f"line {err.context_mark.line + 1}, column {err.context_mark.column + 1}"
+        text += f" ({err.context} that starts at {where})"
+    return text
+
+
+def _node_lines(node: Any, prefix: str = "") -> Iterable[tuple[str, int]]:
+    """(dotted key, line from 1) of every mapping key and list item under a composed YAML node."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value in node.value:
+            key = f"{prefix}{key_node.value}"
+            yield key, key_node.start_mark.line + 1
+            yield from _node_lines(value, key + ".")
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield f"{prefix}{index}", item.start_mark.line + 1
+            yield from _node_lines(item, f"{prefix}{index}.")
 
 
 def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> None:
@@ -297,23 +339,65 @@ def _set_leaf(data: Any, dotted: str, value: Any) -> None:
 # ---------------------------------------------------------------- error messages
 
 
-def format_validation_error(err: ValidationError, origin: str) -> str:
+def format_validation_error(
+    err: ValidationError, origin: str, data: Any = None, places: dict[str, str] | None = None
+) -> str:
+    """One line per wrong key, in plain words: the key, the problem, the value, and where it was set.
+
+    pydantic names the members of a union in its locations (`constrained-int`, `literal['all']`); those are
+    dropped, and the alternatives of one key merge into one line ("... greater than or equal to 1, or 'all'").
+    """
     lines = [f"invalid params ({origin}):"]
+    merged: dict[str, list[str]] = {}  # key -> its problems (a union's alternatives in order)
+    shown: dict[str, str] = {}  # key -> " (got VALUE)"
     for item in err.errors():
-        loc = [str(p) for p in item["loc"]]
+        loc = _key_loc(item["loc"], data) if data is not None else [str(p) for p in item["loc"]]
         key = ".".join(loc) or "(top level)"
-        kind = item["type"]
-        if kind == "extra_forbidden":
+        texts = merged.setdefault(key, [])
+        if item["type"] == "extra_forbidden":
             hint = suggest_key(loc)
-            lines.append(f"  {key}: unknown key" + (f" (did you mean '{hint}'?)" if hint else ""))
-        elif kind == "missing":
-            lines.append(f"  {key}: required key is missing")
+            text = "unknown key" + (f" (did you mean '{hint}'?)" if hint else "")
+        elif item["type"] == "missing":
+            text = "required key is missing"
         else:
-            msg = item["msg"].removeprefix("Value error, ")
+            text = item["msg"].removeprefix("Value error, ")
+            if texts and text.startswith("Input should be "):
+                text = text.removeprefix("Input should be ")
             got = item.get("input")
-            shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
-            lines.append(f"  {key}: {msg}{shown}")
+            if not isinstance(got, dict | list):
+                shown[key] = f" (got {got!r})"
+        if text not in texts:
+            texts.append(text)
+    for key, texts in merged.items():
+        where = _place(key, places or {})
+        lines.append(f"  {key}: {', or '.join(texts)}{shown.get(key, '')}" + (f" [{where}]" if where else ""))
     return "\n".join(lines)
+
+
+def _key_loc(loc: Sequence[Any], data: Any) -> list[str]:
+    """The location's parts that are keys or indexes of `data`; pydantic's union member tags are dropped."""
+    out: list[str] = []
+    node = data
+    for depth, part in enumerate(loc):
+        in_dict = isinstance(node, dict) and part in node
+        if in_dict or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+            node = node[part]
+        elif isinstance(node, dict) and depth == len(loc) - 1:
+            pass  # a missing key: the last part, not in the data
+        else:
+            continue  # a union member tag such as `constrained-int`
+        out.append(str(part))
+    return out
+
+
+def _place(key: str, places: dict[str, str]) -> str | None:
+    """Where `key` (or the nearest section above it) was set."""
+    parts = key.split(".")
+    for end in range(len(parts), 0, -1):
+        found = places.get(".".join(parts[:end]))
+        if found:
+            return found
+    return None
 
 
 def suggest_key(loc: Sequence[str]) -> str | None:
