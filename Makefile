@@ -6,7 +6,7 @@ STAMP := $(VENV)/.stx-installed
 PARAMS ?= params/smoke.yaml
 MISTRAL_COMMON := mistral-common==1.13.1
 
-.PHONY: venv demo test lint clean offline-tokenizer visual-deps test-visual
+.PHONY: venv demo demo-time test lint clean offline-tokenizer visual-deps test-visual
 
 venv: $(STAMP) offline-tokenizer
 
@@ -28,6 +28,10 @@ offline-tokenizer: $(STAMP)
 
 demo: venv
 	$(BIN)/stx run $(PARAMS)
+
+# The demo timed stage by stage from scratch (a temporary run folder), with CPU seconds and load average.
+demo-time: venv
+	$(BIN)/python bench/demo_time.py --params $(PARAMS)
 
 test: venv
 	$(BIN)/python -m pytest
