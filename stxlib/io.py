@@ -95,7 +95,7 @@ def iter_json_objects(
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as err:
-                raise error(f"{path}:{number}: not valid JSON ({err.msg})") from None
+                raise error(f"{path}:{number}: not valid JSON ({err})") from None
             if not isinstance(row, dict):
                 raise error(f"{path}:{number}: expected a JSON object per line, got {type(row).__name__}")
             yield number, row
@@ -109,5 +109,5 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
                 try:
                     rows.append(json.loads(line))
                 except json.JSONDecodeError as err:
-                    raise ValueError(f"{path}:{number}: not valid JSON ({err.msg})") from None
+                    raise ValueError(f"{path}:{number}: not valid JSON ({err})") from None
     return rows

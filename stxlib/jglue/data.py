@@ -152,7 +152,7 @@ def _json_line_row(line: str, path: Path, number: int, task: str) -> Row:
     try:
         row = json.loads(line)
     except json.JSONDecodeError as err:
-        raise JGlueDataError(f"{path}:{number}: not valid JSON ({err.msg}); expected {_FORMATS[task]}") from None
+        raise JGlueDataError(f"{path}:{number}: not valid JSON ({err}); expected {_FORMATS[task]}") from None
     if not isinstance(row, dict):
         raise JGlueDataError(f"{path}:{number}: expected a JSON object per line ({_FORMATS[task]})")
     missing = [k for k in _REQUIRED[task] if k not in row]
