@@ -201,7 +201,7 @@ def pretrain(model, tokenizer, texts: list[str]) -> list[float]:
             loss.backward()
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
-            losses.append(float(loss))
+            losses.append(loss.item())
     finally:
         torch.set_num_threads(threads)
         model.eval()
