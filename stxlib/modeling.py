@@ -119,13 +119,13 @@ def check_model_path(name_or_path: str, what: str = "model") -> str:
     path = resolve_model_path(name_or_path)
     local = Path(path).expanduser()
     if looks_local(path) and not local.is_dir():
-        problem = "is a file, not a folder" if local.exists() else "does not exist"
-        raise ModelLoadError(f"{what} path {path} {problem} (give a local {what} folder, a hub id or stx-tiny)")
+        problem = f"{path} is a file, not a folder" if local.exists() else f"not found: {path} does not exist"
+        raise ModelLoadError(f"{what} path {problem} (give a local {what} folder, a hub id or stx-tiny)")
     expected = _FOLDER_FILES[what]
     if looks_local(path) and not any((local / name).is_file() for name in expected):
         raise ModelLoadError(
-            f"{what} folder {path} holds no {' or '.join(expected)}: it is not a saved {what} "
-            "(give a folder written by save_pretrained, a hub id or stx-tiny)"
+            f"cannot load the {what} {path!r}: the folder holds no {' or '.join(expected)}, so it is not a "
+            f"saved {what} (give a folder written by save_pretrained, a hub id or stx-tiny)"
         )
     return path
 

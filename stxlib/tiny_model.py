@@ -1,12 +1,14 @@
 """The embedded default model: a tiny Llama-architecture model with a byte-fallback BPE tokenizer.
 
 Built deterministically from the fixture text in `tests/fixtures/`, so every stage runs offline on CPU: the
-tokenizer is trained on that text, then the model is pre-trained on it for a few seconds (`PRETRAIN`: a few
-hundred thousand tokens, one CPU thread, fixed seed and order), so that fine-tuning it in the demo shows a clear
-fall in loss rather than the noise of a random model. It knows a little Japanese token statistics and nothing
-more: its scores mean nothing. It mirrors the real base where it matters for the recipe: Llama architecture,
-`<unk>`/`<s>`/`</s>` at ids 0/1/2, SentencePiece-style `▁` word boundaries with byte fallback, no pad
-token in the tokenizer, and the two added tokens of OpenOrcaxOpenChat (`<|end_of_turn|>`, `<|PAD|>`).
+tokenizer is trained on that text. Two variants share that tokenizer: `stx-tiny`, randomly initialised (what
+the tests use: their expectations rest on its exact outputs), and `stx-tiny-pretrained`, the same model
+pre-trained on the fixture text for a few seconds (`PRETRAIN`: about 200 k tokens, one CPU thread, fixed seed
+and order), so that fine-tuning it in the demo (`params/smoke.yaml`) shows a clear fall in loss rather than
+the noise of a random model. It knows a little Japanese token statistics and nothing more: its scores mean
+nothing. Both mirror the real base where it matters for the recipe: Llama architecture, `<unk>`/`<s>`/`</s>`
+at ids 0/1/2, SentencePiece-style `▁` word boundaries with byte fallback, no pad token in the tokenizer, and
+the two added tokens of OpenOrcaxOpenChat (`<|end_of_turn|>`, `<|PAD|>`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from pathlib import Path
 from stxlib.paths import repo_root
 
 TINY_MODEL_NAME = "stx-tiny"
-BUILDER_VERSION = "2"
+PRETRAINED_MODEL_NAME = "stx-tiny-pretrained"  # the demo's model
+BUILDER_VERSION = "1"
 ADDED_TOKENS = ["<|end_of_turn|>", "<|PAD|>"]
 SPECIAL_TOKENS = ["<unk>", "<s>", "</s>"]
 BYTE_TOKENS = [f"<0x{i:02X}>" for i in range(256)]
@@ -45,7 +48,7 @@ PRETRAIN = {"steps": 200, "block": 128, "batch": 8, "learning_rate": 5e-3, "warm
 
 # What the report says of the demo model (a run whose base is stx-tiny).
 DEMO_MODEL_NOTE = (
-    "Demo model: stx-tiny, a 2-layer Llama (hidden size 64, 3,000-token vocabulary, about 0.5 M parameters) "
+    "Demo model: stx-tiny-pretrained, a 2-layer Llama (hidden size 64, 3,000-token vocabulary, about 0.5 M parameters) "
     "built by stx from the fixture text and pre-trained on it for a few seconds, so that fine-tuning shows a "
     "clear fall in loss. It knows almost nothing: its losses and scores only show the pipeline working."
 )
@@ -98,11 +101,12 @@ def _strings(obj: object) -> Iterator[str]:
             yield from _strings(value)
 
 
-def corpus_fingerprint(files: Iterable[Path]) -> str:
+def corpus_fingerprint(files: Iterable[Path], pretrained: bool = False) -> str:
     digest = hashlib.sha256(BUILDER_VERSION.encode())
     digest.update(json.dumps(TINY_ARCH, sort_keys=True).encode())
     digest.update(str((TINY_VOCAB_SIZE, TINY_SEED)).encode())
-    digest.update(json.dumps(PRETRAIN, sort_keys=True).encode())
+    if pretrained:
+        digest.update(json.dumps(PRETRAIN, sort_keys=True).encode())
     for path in files:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
@@ -134,8 +138,9 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = TINY_VOCAB_SIZE):
     return llama
 
 
-def build_tiny_model(out_dir: str | Path, corpus_root: Path | None = None) -> Path:
-    """Build the tiny model and tokenizer into `out_dir` (written atomically). Returns the folder."""
+def build_tiny_model(out_dir: str | Path, corpus_root: Path | None = None, pretrained: bool = False) -> Path:
+    """Build the tiny model and tokenizer into `out_dir` (written atomically), pre-trained on the fixture text
+    when `pretrained`. Returns the folder."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -157,15 +162,13 @@ def build_tiny_model(out_dir: str | Path, corpus_root: Path | None = None) -> Pa
         torch.manual_seed(TINY_SEED)
         model = LlamaForCausalLM(config)
         torch.random.set_rng_state(generator_state)
-        losses = pretrain(model, tokenizer, list(iter_corpus_text(files)))
+        info: dict[str, object] = {"builder_version": BUILDER_VERSION, "corpus": corpus_fingerprint(files, pretrained)}
+        if pretrained:
+            losses = pretrain(model, tokenizer, list(iter_corpus_text(files)))
+            info["pretrain"] = {**PRETRAIN, "first_loss": round(losses[0], 3), "last_loss": round(losses[-1], 3)}
         model.generation_config.pad_token_id = None
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
-        info = {
-            "builder_version": BUILDER_VERSION,
-            "corpus": corpus_fingerprint(files),
-            "pretrain": {**PRETRAIN, "first_loss": round(losses[0], 3), "last_loss": round(losses[-1], 3)},
-        }
         (tmp / "stx_tiny.json").write_text(json.dumps(info) + "\n")
     return out_dir
 
@@ -213,31 +216,39 @@ def cache_root() -> Path:
 
 
 @functools.cache
-def _fixture_fingerprint() -> str:
+def _fixture_fingerprint(pretrained: bool = False) -> str:
     """The fixture corpus hash, computed once per process (the fixtures do not change under a running stx)."""
-    return corpus_fingerprint(fixture_corpus_files())
+    files = fixture_corpus_files()
+    return corpus_fingerprint(files, pretrained=True) if pretrained else corpus_fingerprint(files)
 
 
-def ensure_tiny_model(cache_dir: Path | None = None) -> Path:
-    """Path of the tiny model in the stx cache, building it first if missing or stale.
+def ensure_tiny_model(cache_dir: Path | None = None, pretrained: bool = False) -> Path:
+    """Path of the tiny model (`pretrained`: stx-tiny-pretrained) in the stx cache, building it first if missing
+    or stale.
 
     The folder name carries the fixture corpus hash (computed once per process); the folder itself is checked
     on every call, so a deleted cache is rebuilt.
     """
     from filelock import FileLock
 
-    target = (cache_dir or cache_root()) / f"tiny-llama-{_fixture_fingerprint()}"
+    kind = "tiny-llama-pretrained" if pretrained else "tiny-llama"
+    target = (cache_dir or cache_root()) / f"{kind}-{_fixture_fingerprint(pretrained)}"
     if (target / "stx_tiny.json").is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(target) + ".lock"):
         if not (target / "stx_tiny.json").is_file():
-            build_tiny_model(target)
+            if pretrained:
+                build_tiny_model(target, pretrained=True)
+            else:
+                build_tiny_model(target)
     return target
 
 
 def resolve_model_path(name_or_path: str) -> str:
-    """`stx-tiny` -> the cached tiny model folder; anything else is returned unchanged."""
+    """`stx-tiny` / `stx-tiny-pretrained` -> the cached tiny model folder; anything else is returned unchanged."""
     if name_or_path == TINY_MODEL_NAME:
         return str(ensure_tiny_model())
+    if name_or_path == PRETRAINED_MODEL_NAME:
+        return str(ensure_tiny_model(pretrained=True))
     return name_or_path

@@ -91,7 +91,7 @@ def test_model_paths_say_what_is_wrong(tmp_path: Path) -> None:
     (tmp_path / "weights.bin").write_bytes(b"x")
     with pytest.raises(ModelLoadError, match="is a file, not a folder"):
         check_model_path(str(tmp_path / "weights.bin"))
-    with pytest.raises(ModelLoadError, match=r"holds no config\.json: it is not a saved model"):
+    with pytest.raises(ModelLoadError, match=r"the folder holds no config\.json, so it is not a saved model"):
         check_model_path(str(tmp_path))
     with pytest.raises(ModelLoadError, match=r"holds no tokenizer_config\.json or tokenizer\.json"):
         check_model_path(str(tmp_path), "tokenizer")

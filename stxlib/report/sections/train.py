@@ -12,7 +12,7 @@ from stxlib.report.artifacts import RunArtifacts
 from stxlib.report.cells import Cell, Table, fmt
 from stxlib.report.figures import PlotFile, figure_html, save_plot
 from stxlib.report.sections import StageSection
-from stxlib.tiny_model import DEMO_MODEL_NOTE, TINY_MODEL_NAME
+from stxlib.tiny_model import DEMO_MODEL_NOTE, PRETRAINED_MODEL_NAME
 
 STAGE = "train"
 
@@ -177,7 +177,7 @@ def loss_plots(run: RunArtifacts) -> list[PlotFile]:
 
 
 def render(run: RunArtifacts, plots: Mapping[str, PlotFile]) -> str:
-    demo = run.config is not None and run.config.model.name_or_path == TINY_MODEL_NAME
+    demo = run.config is not None and run.config.model.name_or_path == PRETRAINED_MODEL_NAME
     return "\n".join(
         [
             *([h.paragraph(DEMO_MODEL_NOTE, "note")] if demo else []),
