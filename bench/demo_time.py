@@ -52,7 +52,10 @@ def run_once(params: str, overrides: list[str]) -> dict:
         "cpu_s": round(cpu, 1),
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],
-        "train_loss_first_last": [round(losses[0], 3), round(losses[-1], 3)] if losses else None,
+        # training loss is noisy step to step: the mean of the first and of the last five steps
+        "train_loss_first_last": [round(sum(part) / len(part), 3) for part in (losses[:5], losses[-5:])]
+        if losses
+        else None,
         "eval_loss_first_last": [round(evals[0], 3), round(evals[-1], 3)] if evals else None,
     }
 
@@ -73,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"run {index + 1}: wall {run['wall_s']:.1f} s ({stages}); CPU {run['cpu_s']:.1f} s; "
             f"load average {run['load_before'][0]:.2f} -> {run['load_after'][0]:.2f}; "
-            f"train loss {run['train_loss_first_last']}, validation loss {run['eval_loss_first_last']}"
+            f"train loss (mean of 5 steps) {run['train_loss_first_last']}, "
+            f"validation loss {run['eval_loss_first_last']}"
         )
     walls = [r["wall_s"] for r in runs]
     print(f"wall: min {min(walls):.1f} s, max {max(walls):.1f} s over {len(walls)} run(s)")

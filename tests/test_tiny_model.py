@@ -69,3 +69,19 @@ def test_stx_tiny_is_hashed_once_per_process_and_a_deleted_cache_is_rebuilt(
         assert built == [first, first] and len(hashed) == 1  # rebuilt without hashing again
     finally:
         tiny._fixture_fingerprint.cache_clear()
+
+
+def test_the_demo_variant_is_pretrained_on_the_fixture_text(tiny_model_dir: Path) -> None:
+    """stx-tiny-pretrained: the same tokenizer, weights that learned (the demo's loss then falls visibly)."""
+    import json
+
+    from safetensors.torch import load_file
+
+    pretrained = Path(resolve_model_path("stx-tiny-pretrained"))
+    assert pretrained != tiny_model_dir and pretrained.name.startswith("tiny-llama-pretrained-")
+    info = json.loads((pretrained / "stx_tiny.json").read_text())
+    assert info["pretrain"]["steps"] >= 100
+    assert info["pretrain"]["last_loss"] < info["pretrain"]["first_loss"] - 1.5  # ~8.0 (ln 3000) -> ~5.6
+    assert (pretrained / "tokenizer.json").read_bytes() == (tiny_model_dir / "tokenizer.json").read_bytes()
+    random_head = load_file(tiny_model_dir / "model.safetensors")["lm_head.weight"]
+    assert not load_file(pretrained / "model.safetensors")["lm_head.weight"].equal(random_head)
