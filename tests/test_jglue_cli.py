@@ -31,20 +31,22 @@ def test_stx_eval_on_fixtures(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--tasks", "jsquad,jglue"], "unknown JGLUE task 'jglue'"),
-        (["--num-fewshot", "2,3"], "2 few-shot count(s) for 4 task(s)"),
-        (["--model", "/no/such/model"], "model path not found: /no/such/model"),
-        (["--adapter", "/no/such/adapter"], "adapter not found: /no/such/adapter"),
-        (["--data-dir", "/no/such/jglue"], "JGLUE file not found: /no/such/jglue/jsquad-v1.1/valid-v1.1.json"),
+    ("args", "message", "expected_code"),
+    [  # usage errors (a bad option value) exit 2, like argparse's own
+        (["--tasks", "jsquad,jglue"], "unknown JGLUE task 'jglue'", 2),
+        (["--num-fewshot", "2,3"], "2 few-shot count(s) for 4 task(s)", 2),
+        (["--model", "/no/such/model"], "model path not found: /no/such/model", 1),
+        (["--adapter", "/no/such/adapter"], "adapter not found: /no/such/adapter", 1),
+        (["--data-dir", "/no/such/jglue"], "JGLUE file not found: /no/such/jglue/jsquad-v1.1/valid-v1.1.json", 1),
     ],
 )
-def test_bad_input_is_a_clear_error(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input_is_a_clear_error(
+    args: list[str], message: str, expected_code: int, capsys: pytest.CaptureFixture[str]
+) -> None:
     options = {"--model": "stx-tiny", "--data-dir": str(FIXTURES / "jglue")}
     options.update(zip(args[::2], args[1::2], strict=True))
     argv = ["eval", *[part for option in options.items() for part in option]]
     code = main(argv)
     err = capsys.readouterr().err
-    assert code == 1 and message in err and err.startswith("stx: error:"), err
+    assert code == expected_code and message in err and err.startswith("stx: error:"), err
     assert "Traceback" not in err

@@ -33,8 +33,9 @@ def config_from_args(args: argparse.Namespace, stage: str | None = None) -> StxC
     return config
 
 
-# Exit codes: 0 done; 1 the work failed (a stage, broken data, the hub offline); 2 a usage error (a bad
-# option or params key, a path given on the command line that is missing or of the wrong kind), as argparse.
+# Exit codes: 0 done; 1 the work failed (a stage, broken data, a model or data path that cannot be loaded, the
+# hub offline); 2 a usage error, as argparse's own: a bad option, subcommand, params file, key or value, or a
+# run folder named on the command line that is missing.
 USAGE = 2
 
 
