@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from stxlib.cli.common import add_params_options, fail, guarded
-from stxlib.runner import RunLockedError, StageFailedError, StagePackageError, run_pipeline
+from stxlib.runner import RunInterrupted, RunLockedError, StageFailedError, StagePackageError, run_pipeline
 from stxlib.stages import STAGE_NAMES
 
 
@@ -18,7 +18,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"comma-separated subset of the params file's run.stages (known: {','.join(STAGE_NAMES)})",
     )
     parser.add_argument("--force", action="store_true", help="re-run stages even when their outputs are complete")
-    parser.add_argument("--log-output", action="store_true", help="stream each cell's output to the terminal")
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="one line per stage, no progress (batch jobs); the executed notebooks keep everything",
+    )
+    parser.add_argument(
+        "--log-output", action="store_true", help="log each cell's raw output through papermill's logger instead"
+    )
     parser.set_defaults(
         handler=guarded(_run, RunLockedError, StagePackageError, ValueError, FileNotFoundError, OSError)
     )
@@ -27,10 +34,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     try:
         paths = run_pipeline(
-            args.params, args.stages, args.run_dir, args.overrides, force=args.force, log_output=args.log_output
+            args.params,
+            args.stages,
+            args.run_dir,
+            args.overrides,
+            force=args.force,
+            log_output=args.log_output,
+            quiet=args.quiet,
+            echo=lambda line: print(line, flush=True),
         )
     except StageFailedError as err:
         return fail(str(err))
+    except RunInterrupted as err:  # the runner has said where it stopped and how to resume
+        return err.exit_code
     print(f"run folder: {paths.root}")
     if paths.report.is_file():
         print(f"report: {paths.report}")

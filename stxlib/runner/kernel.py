@@ -1,8 +1,10 @@
 """A Jupyter kernel spec bound to the interpreter that runs stx.
 
-A kernel name such as `python3` can resolve to another environment's kernel (nteract/papermill#251),
-so batch runs use a kernel named after a hash of `sys.executable`, installed into `sys.prefix` and
-checked to point at this interpreter.
+A kernel name such as `python3` can resolve to another environment's kernel (nteract/papermill#251), so a
+batch run checks that its kernel runs this environment's Python. It uses the kernel `stx` ("Python (stx)",
+the one `make venv` registers and the notebooks name) when that one does, registering it into `sys.prefix`
+when there is none; only when an `stx` kernel of another environment shadows it does it fall back to a
+kernel named after a hash of `sys.executable` (one per interpreter, reused).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+
+STX_KERNEL = "stx"
 
 
 def kernel_name_for(executable: str = sys.executable) -> str:
@@ -34,12 +38,26 @@ def install_kernel(name: str, display_name: str) -> Path:
     return Path(where)
 
 
+def runs_this_python(argv0: str) -> bool:
+    """Whether a kernel's interpreter is this environment's (same bin folder: `python` or `python3`)."""
+    if argv0 in ("python", "python3"):
+        return False  # resolved through PATH: whichever environment is active at the time
+    return Path(argv0).parent.resolve() == Path(sys.executable).parent.resolve()
+
+
 def ensure_kernel() -> str:
-    """Name of a kernel spec that runs `sys.executable`; installed on first use."""
+    """Name of a kernel spec that runs `sys.executable`: `stx` when it does (registered if absent)."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
-    name = kernel_name_for()
     manager = KernelSpecManager()
+    try:
+        if runs_this_python(manager.get_kernel_spec(STX_KERNEL).argv[0]):
+            return STX_KERNEL
+    except NoSuchKernel:
+        install_kernel(STX_KERNEL, "Python (stx)")
+        if runs_this_python(KernelSpecManager().get_kernel_spec(STX_KERNEL).argv[0]):
+            return STX_KERNEL
+    name = kernel_name_for()
     try:
         spec = manager.get_kernel_spec(name)
     except NoSuchKernel:

@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -18,10 +19,15 @@ class RunLockedError(RuntimeError):
 
 
 class RunLock:
-    """An exclusive, non-blocking `flock` on `<run_dir>/.stx-run.lock` (released if the process dies)."""
+    """An exclusive, non-blocking `flock` on `<run_dir>/.stx-run.lock` (released if the process dies).
 
-    def __init__(self, run_dir: Path) -> None:
+    The file names its holder while held and is emptied on release; a holder left in it by a process that
+    died (killed, power loss) is reported through `echo` and taken over (`stale` keeps it)."""
+
+    def __init__(self, run_dir: Path, echo: Callable[[str], None] | None = None) -> None:
         self.path = Path(run_dir) / LOCK_NAME
+        self.echo = echo
+        self.stale: dict | None = None
         self._fd: int | None = None
 
     def __enter__(self) -> RunLock:
@@ -36,6 +42,12 @@ class RunLock:
                 f"another stx run is already using {self.path.parent} ({holder}); wait for it to finish, "
                 "or pass --run-dir to run into another folder"
             ) from None
+        self.stale = _holder_info(fd) or None
+        if self.stale and self.echo:
+            self.echo(
+                f"stx run: taking over a stale lock of {self.path.parent}: {_describe(self.stale)} is no longer "
+                "running (it was stopped without releasing the folder)"
+            )
         os.ftruncate(fd, 0)
         info = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
         os.write(fd, json.dumps(info).encode())
@@ -52,11 +64,18 @@ class RunLock:
             self._fd = None
 
 
-def _read_holder(fd: int) -> str:
+def _holder_info(fd: int) -> dict:
     try:
         info = json.loads(os.pread(fd, 4096, 0).decode() or "{}")
     except (OSError, ValueError):
-        return "holder unknown"
-    if not info:
-        return "holder unknown"
+        return {"pid": "?", "host": "?", "started": "? (unreadable lock file)"}
+    return info if isinstance(info, dict) else {}
+
+
+def _describe(info: dict) -> str:
     return f"pid {info.get('pid')} on {info.get('host')}, started {info.get('started')}"
+
+
+def _read_holder(fd: int) -> str:
+    info = _holder_info(fd)
+    return _describe(info) if info else "holder unknown"
