@@ -155,9 +155,7 @@ def test_a_signal_stops_the_stage_cleanly_and_the_next_run_resumes(
     assert "Executing" not in out + err and "TCP without encryption" not in err
     # the executed notebook keeps the bar's final state only, not one line per refresh
     nb = json.loads((run / "01_data_mixing.ipynb").read_text())
-    stderr = "".join(
-        "".join(o["text"]) for c in nb["cells"] for o in c.get("outputs", []) if o.get("name") == "stderr"
-    )
+    stderr = "".join("".join(o["text"]) for c in nb["cells"] for o in c.get("outputs", []) if o.get("name") == "stderr")
     assert stderr.count("mixing:") == 1 and "30/30" in stderr, stderr
 
 
@@ -178,9 +176,9 @@ def test_a_corrupt_artifact_reruns_its_stage_and_says_why(tmp_path: Path, fast_n
     stats.write_text(stats.read_text()[:5])  # truncated
     lines.clear()
     run_pipeline(SMOKE, "data", run, notebook_dir=notebooks, echo=lines.append)
-    assert any(
-        line.startswith("[data] running") and "data/mix_stats.json does not parse" in line for line in lines
-    ), lines
+    assert any(line.startswith("[data] running") and "data/mix_stats.json does not parse" in line for line in lines), (
+        lines
+    )
     assert json.loads(stats.read_text()) == {"sources": {}}
 
     # a missing rendered page is rendered again from the executed notebook, without running the stage
@@ -215,10 +213,15 @@ def test_a_stale_lock_of_a_dead_process_is_reported_and_taken_over(tmp_path: Pat
         assert lock.stale is None and len(said) == 1
 
 
-def test_omp_wait_policy_reaches_the_kernel_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_omp_wait_policy_passive_unless_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stxlib.cli import main
     from stxlib.runner.execute import kernel_env
 
-    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    monkeypatch.setenv("OMP_WAIT_POLICY", "unset below; restored after the test")
+    monkeypatch.delenv("OMP_WAIT_POLICY")
     assert kernel_env(False)["OMP_WAIT_POLICY"] == "PASSIVE"
+    assert main(["run", str(tmp_path / "none.yaml")]) != 0
+    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE", "the CLI sets it before any handler loads torch"
     monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
-    assert kernel_env(False)["OMP_WAIT_POLICY"] == "ACTIVE"
+    assert main(["run", str(tmp_path / "none.yaml")]) != 0
+    assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE" and kernel_env(False)["OMP_WAIT_POLICY"] == "ACTIVE"

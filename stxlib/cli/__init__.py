@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Idle OpenMP threads sleep instead of spinning (set before any handler loads torch; an exported value
+    # wins): as fast on a quiet machine, 1.5x faster when another process takes a core (bench/RESULTS.md).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     parser = build_parser()
     args = parser.parse_args(argv)
     if not is_main_process():  # under torchrun only rank 0 prints results (errors still reach stderr)

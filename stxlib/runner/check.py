@@ -47,9 +47,8 @@ def parse_problem(path: Path) -> str | None:
             with path.open("rb") as fh:
                 if fh.read(8) != b"\x89PNG\r\n\x1a\n":
                     return "not a PNG image"
-        elif suffix == ".html":
-            if "</html>" not in path.read_text(encoding="utf-8", errors="replace")[-4096:].lower():
-                return "the page is cut short (no closing </html>)"
+        elif suffix == ".html" and "</html>" not in path.read_text(encoding="utf-8", errors="replace")[-4096:].lower():
+            return "the page is cut short (no closing </html>)"
     except UnicodeDecodeError as err:
         return f"not UTF-8 text ({err.reason} at byte {err.start})"
     except ValueError as err:  # json.JSONDecodeError and yaml.YAMLError subclasses

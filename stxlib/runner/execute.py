@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ STOP_GRACE_S = 10.0
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
-class RunInterrupted(KeyboardInterrupt):  # noqa: N818 (a KeyboardInterrupt, named for what happened)
+class RunInterrupted(KeyboardInterrupt):
     """`stx run` was stopped by a signal; `signame` says which."""
 
     def __init__(self, signum: int) -> None:
@@ -63,10 +63,8 @@ class _Stopper:
 
     def signal_kernel(self, sig: int) -> None:
         if self.kernel_pid:
-            try:
+            with suppress(ProcessLookupError, PermissionError):
                 os.kill(self.kernel_pid, sig)
-            except (ProcessLookupError, PermissionError):
-                pass
 
 
 _STOPPER = _Stopper()
@@ -148,7 +146,7 @@ def execute_stage_notebook(
                 kernel_manager_class=_kernel_manager_class(),
                 coalesce_streams=True,  # the saved notebook keeps a progress bar's final state, not each refresh
             )
-        except BaseException as err:  # noqa: BLE001 (handed to the main thread)
+        except BaseException as err:  # handed to the main thread
             outcome["error"] = err
 
     saved = dict(os.environ)

@@ -282,7 +282,7 @@ class _Run:
         with contextlib.suppress(Exception):  # the page is a convenience here; the stages' outcome stands
             build = stage_package(get_stage("report")).build_report
             build(self.paths.root, self.config, allow_issues=True)
-            self.echo(f"[report] {self.paths.report.name} rebuilt from the current files (its notebook re-runs next time)")
+            self.echo(f"[report] {self.paths.report.name} rebuilt from the current files (its notebook runs next time)")
 
 
 def _why(path: Path) -> str:
