@@ -72,3 +72,13 @@ def test_colour_codes_are_dropped_and_warnings_shown() -> None:
     console.stderr.write("\x1b[33mUserWarning: padding side\x1b[0m\n")
     console.close()
     assert out.getvalue() == "[eval] UserWarning: padding side\n"
+
+
+def test_a_quick_bar_in_a_log_shows_its_final_state_only() -> None:
+    out, clock = io.StringIO(), Clock()
+    console = StageConsole("train", out=out, clock=clock)
+    console.stderr.write("\rLoading weights:   0%|          | 0/21 [00:00<?, ?it/s]")
+    clock.now += 0.2
+    console.stderr.write("\rLoading weights: 100%|##########| 21/21 [00:00<00:00, 263.19it/s]\n")
+    console.close()
+    assert out.getvalue() == "[train] Loading weights: 100%|##########| 21/21 [00:00<00:00, 263.19it/s]\n"

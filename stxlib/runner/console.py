@@ -53,6 +53,7 @@ class StageConsole:
         self._shown_at = -1e9
         self._in_place = False  # a live bar line is on screen, without newline
         self._last_bar: str | None = None  # the bar state shown last
+        self._bar_key: str | None = None  # the description of the latest bar
         self.stdout = _Stream(self)
         self.stderr = _Stream(self)
 
@@ -64,12 +65,18 @@ class StageConsole:
         for body, end in zip(pieces[:-1:2], pieces[1::2], strict=True):
             if end == "\r":
                 if body.strip():
-                    self._bar = body.strip()
+                    self._new_bar_state(body.strip())
             else:
                 self._line(body)
         if self._bar is not None:
             self.tick()
         return pieces[-1]
+
+    def _new_bar_state(self, bar: str) -> None:
+        key = _bar_key(bar)
+        if key != self._bar_key and not self.live:
+            self._shown_at = self.clock()  # a new bar: in a log, its first state only once it has run a while
+        self._bar, self._bar_key = bar, key
 
     def tick(self) -> None:
         """Show the pending bar state if it is due (the runner calls this while it waits)."""
@@ -125,6 +132,10 @@ class StageConsole:
 _BAR_BODY = re.compile(r":?\s*(\d+%|\d+/\d+).*$")
 
 
+def _bar_key(bar: str) -> str:
+    return _BAR_BODY.sub("", bar)
+
+
 def _same_bar(a: str, b: str) -> bool:
     """Two states of one tqdm bar: the same description before the percentage or count, and b looks like a bar."""
-    return bool(_BAR_BODY.search(b)) and _BAR_BODY.sub("", a) == _BAR_BODY.sub("", b)
+    return bool(_BAR_BODY.search(b)) and _bar_key(a) == _bar_key(b)

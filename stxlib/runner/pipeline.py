@@ -60,19 +60,20 @@ def run_pipeline(
     nb_dir = notebook_dir or notebooks_dir()
     run = _Run(config, paths, nb_dir, force, log_output, echo, quiet)
     with stop_on_signals(), RunLock(paths.root, echo=echo):
-        dump_params(config, paths.params)
-        run.manifest = Manifest(paths.manifest)
-        run.manifest.start_run(config.to_dict(), str(Path(params_file).resolve()), override_list)
-        run.kernel = ensure_kernel()
-        echo(f"stx run: {config.run.name} -> {paths.root}")
         try:
+            dump_params(config, paths.params)
+            run.manifest = Manifest(paths.manifest)
+            run.manifest.start_run(config.to_dict(), str(Path(params_file).resolve()), override_list)
+            run.kernel = ensure_kernel()
+            echo(f"stx run: {config.run.name} -> {paths.root}")
             for stage in selected:
                 run.stage(stage)
         except RunInterrupted as err:
             run.interrupted(err, params_file)
             raise
         finally:
-            run.refresh_stale_report()
+            if run.manifest is not None:
+                run.refresh_stale_report()
     return paths
 
 
@@ -91,7 +92,7 @@ class _Run:
     ) -> None:
         self.config, self.paths, self.nb_dir = config, paths, nb_dir
         self.force, self.log_output, self.echo, self.quiet = force, log_output, echo, quiet
-        self.manifest: Manifest = None  # type: ignore[assignment]
+        self.manifest: Manifest | None = None
         self.kernel = ""
         self.current: Stage | None = None
         self.ran: list[str] = []
@@ -252,7 +253,7 @@ class _Run:
 
     def interrupted(self, err: RunInterrupted, params_file: str | Path) -> None:
         stage = self.current
-        if stage is not None:
+        if stage is not None and self.manifest is not None:
             output = self.paths.notebook(stage.notebook)
             html = output.with_suffix(".html")
             if output.is_file():
