@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -117,7 +118,8 @@ def test_a_signal_stops_the_stage_cleanly_and_the_next_run_resumes(
     run = tmp_path / "run"
     proc = start_stx(notebooks, "--run-dir", str(run))
     try:
-        seen = read_until(proc, "mixing:")  # the stage's own bar reached the terminal
+        seen = read_until(proc, "[data] preparing the mix")  # the stage's own line, then 6 s of its bar
+        time.sleep(1)
         proc.send_signal(sig)
         rest, err = proc.communicate(timeout=60)
     finally:
@@ -153,6 +155,7 @@ def test_a_signal_stops_the_stage_cleanly_and_the_next_run_resumes(
         assert bars and "30/30" in bars[-1] and len(bars) < 10, bars
         assert lines.index("[data] preparing the mix") < lines.index(bars[-1]) < lines.index("[data] mix written")
     assert "Executing" not in out + err and "TCP without encryption" not in err
+    assert not [p.name for p in notebooks.iterdir() if p.name != "01_data_mixing.ipynb"], "no socket files left"
     # the executed notebook keeps the bar's final state only, not one line per refresh
     nb = json.loads((run / "01_data_mixing.ipynb").read_text())
     stderr = "".join("".join(o["text"]) for c in nb["cells"] for o in c.get("outputs", []) if o.get("name") == "stderr")

@@ -6,20 +6,23 @@ the running cell (SIGINT to the kernel, as Jupyter's stop button), a second one 
 kill the kernel. The caller then gets `RunInterrupted` instead of an 80-line traceback.
 
 The kernel talks over IPC sockets (no TCP port, hence no "running over TCP without encryption" warning of
-ipykernel 7: nothing leaves the machine and the socket files sit in the user's Jupyter runtime folder).
+ipykernel 7: nothing listens on the network) in a private temporary folder, removed after the stage.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from stxlib.runner.console import StageConsole
 
@@ -86,15 +89,23 @@ def stop_on_signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def _kernel_manager_class() -> type:
+def _kernel_manager_class(socket_dir: Path, kernel_log: IO[bytes] | None) -> type:
     from jupyter_client.manager import AsyncKernelManager
 
     class StageKernelManager(AsyncKernelManager):
-        """IPC transport; tells the stopper the kernel's pid once it has started."""
+        """IPC sockets in `socket_dir` (absolute: kernel and client run in different folders; short: a socket
+        path has at most ~100 bytes); the kernel process's own stderr (its log, not the cells' output, which
+        comes as messages) goes to `kernel_log`; tells the stopper the kernel's pid once it has started."""
 
         def __init__(self, **kwargs: Any) -> None:
             kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", str(socket_dir / "k"))
             super().__init__(**kwargs)
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            if kernel_log is not None:
+                kw["stderr"] = kernel_log
+            await super()._async_launch_kernel(kernel_cmd, **kw)
 
         async def _async_post_start_kernel(self, **kw: Any) -> None:
             await super()._async_post_start_kernel(**kw)
@@ -125,11 +136,19 @@ def execute_stage_notebook(
     *,
     log_output: bool = False,
     env: dict[str, str] | None = None,
+    kernel_log: Path | None = None,
 ) -> None:
-    """Execute `source` into `output`; papermill's errors pass through, a signal raises `RunInterrupted`."""
+    """Execute `source` into `output`; papermill's errors pass through, a signal raises `RunInterrupted`.
+    `kernel_log` receives the kernel process's own log (ipykernel's messages), kept out of the terminal."""
     import papermill
 
+    _papermill_logging(log_output)
+
     outcome: dict[str, BaseException] = {}
+    socket_dir = Path(tempfile.mkdtemp(prefix="stx-kernel-"))
+    if kernel_log is not None:
+        kernel_log.parent.mkdir(parents=True, exist_ok=True)
+    log_file = kernel_log.open("ab") if kernel_log is not None else None
 
     def work() -> None:
         try:
@@ -143,7 +162,7 @@ def execute_stage_notebook(
                 progress_bar=False,
                 stdout_file=console.stdout,
                 stderr_file=console.stderr,
-                kernel_manager_class=_kernel_manager_class(),
+                kernel_manager_class=_kernel_manager_class(socket_dir, log_file),
                 coalesce_streams=True,  # the saved notebook keeps a progress bar's final state, not each refresh
             )
         except BaseException as err:  # handed to the main thread
@@ -163,6 +182,10 @@ def execute_stage_notebook(
                 stopper.signal_kernel(signal.SIGKILL)
     finally:
         stopper.executing = False
+        shutil.rmtree(socket_dir, ignore_errors=True)
+        if log_file is not None and kernel_log is not None:
+            log_file.close()
+            _drop_if_empty(kernel_log)
         os.environ.clear()
         os.environ.update(saved)
         console.close()
@@ -170,6 +193,26 @@ def execute_stage_notebook(
         raise RunInterrupted(stopper.signum)
     if "error" in outcome:
         raise outcome["error"]
+
+
+def _drop_if_empty(log: Path) -> None:
+    with suppress(OSError):
+        if log.stat().st_size == 0:
+            log.unlink()
+            log.parent.rmdir()  # only when nothing else is in logs/
+
+
+def _papermill_logging(log_output: bool) -> None:
+    """papermill's logger: cell outputs at INFO with --log-output; otherwise silent (the runner reports a
+    failed or stopped stage itself, so "Kernel died while waiting for execute reply" is not printed)."""
+    logger = logging.getLogger("papermill")
+    for handler in [h for h in logger.handlers if getattr(h, "stx", False)]:
+        logger.removeHandler(handler)
+    handler: logging.Handler = logging.StreamHandler(sys.stdout) if log_output else logging.NullHandler()
+    handler.stx = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.INFO if log_output else logging.CRITICAL)
 
 
 def interrupted_signal() -> int | None:

@@ -201,6 +201,8 @@ class _Run:
         )
         self.ran.append(stage.name)
         console = StageConsole(stage.name, quiet=self.quiet or self.log_output)
+        kernel_log = self.paths.root / "logs" / f"{stage.name}.kernel.log"
+        kernel_log.unlink(missing_ok=True)
         try:
             execute_stage_notebook(
                 source,
@@ -211,6 +213,7 @@ class _Run:
                 console,
                 log_output=self.log_output,
                 env={**kernel_env(self.log_output), "STX_RUN_DIR": str(self.paths.root)},
+                kernel_log=kernel_log,
             )
             missing = [p for p in stage.outputs(self.paths, self.config) if output_problem(p, None)]
             if missing:
