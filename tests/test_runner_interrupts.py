@@ -18,6 +18,7 @@ import pytest
 from helpers import REPO, SMOKE, write_notebook
 
 from stxlib.runner import run_pipeline
+from stxlib.runner.check import output_problem
 from stxlib.runner.lock import LOCK_NAME, RunLock
 
 # The data stage, slowly: prints, a tqdm bar of 30 steps of {pause} s, then its outputs.
@@ -162,41 +163,69 @@ def test_a_signal_stops_the_stage_cleanly_and_the_next_run_resumes(
     assert stderr.count("mixing:") == 1 and "30/30" in stderr, stderr
 
 
+# A quick train stage: writes the outputs its registry entry asks for, each parseable as its type.
+TRAIN = """
+import json, struct
+from stxlib.notebook import start_stage
+from stxlib.stages import get_stage
+ctx = start_stage("train", params_file, run_dir, overrides)
+for path in get_stage("train").outputs(ctx.paths, ctx.config):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".safetensors":
+        header = json.dumps({"__metadata__": {}}).encode()
+        path.write_bytes(struct.pack("<Q", len(header)) + header)
+    else:
+        path.write_text("{}")
+"""
+
+
 @pytest.mark.slow
-def test_a_corrupt_artifact_reruns_its_stage_and_says_why(tmp_path: Path, fast_notebooks: Path) -> None:
+def test_a_corrupt_artifact_reruns_its_stage_and_the_later_ones_and_says_why(
+    tmp_path: Path, fast_notebooks: Path
+) -> None:
     notebooks = fast_notebooks
+    write_notebook(notebooks / "02_qlora_training.ipynb", TRAIN)
     run = tmp_path / "run"
     lines: list[str] = []
-    run_pipeline(SMOKE, "data", run, notebook_dir=notebooks, echo=lines.append)
+
+    def stx_run(stages: str = "data,train") -> dict[str, str]:
+        lines.clear()
+        run_pipeline(SMOKE, stages, run, notebook_dir=notebooks, echo=lines.append)
+        return {
+            line[1 : line.index("]")]: line.split(" (", 1)[1][:-1] if " running " in line else line.split("] ", 1)[1]
+            for line in lines
+            if line.startswith("[") and ("running" in line or "skipped" in line)
+        }
+
+    assert stx_run() == {"data": "first run", "train": "first run"}
     recorded = stage_entry(run)["outputs"]
     assert set(recorded) == {"data/train.jsonl", "data/validation.jsonl", "data/mix_stats.json", "plots/data_mix.png"}
-
-    lines.clear()
-    run_pipeline(SMOKE, "data", run, notebook_dir=notebooks, echo=lines.append)
-    assert any("[data] complete, skipped" in line for line in lines), lines
+    assert all(len(digest) == 64 for digest in recorded.values())
+    skipped = "complete, skipped (outputs intact, params unchanged; --force re-runs it)"
+    assert stx_run() == {"data": skipped, "train": skipped}
 
     stats = run / "data" / "mix_stats.json"
     stats.write_text(stats.read_text()[:5])  # truncated
-    lines.clear()
-    run_pipeline(SMOKE, "data", run, notebook_dir=notebooks, echo=lines.append)
-    assert any(line.startswith("[data] running") and "data/mix_stats.json does not parse" in line for line in lines), (
-        lines
-    )
+    reasons = stx_run()
+    assert reasons["data"].startswith("data/mix_stats.json does not parse: Unterminated string"), reasons
+    assert reasons["train"] == "data ran after it"
     assert json.loads(stats.read_text()) == {"sources": {}}
 
     # a missing rendered page is rendered again from the executed notebook, without running the stage
     (run / "01_data_mixing.html").unlink()
-    lines.clear()
-    run_pipeline(SMOKE, "data", run, notebook_dir=notebooks, echo=lines.append)
-    assert lines[-1] == "[data] complete, skipped; re-rendered 01_data_mixing.html (it was missing)"
+    assert stx_run("data") == {"data": "complete, skipped; re-rendered 01_data_mixing.html (it was missing)"}
     assert "preparing the mix" in (run / "01_data_mixing.html").read_text()
 
+    # a missing executed notebook re-runs the stage
+    (run / "01_data_mixing.ipynb").unlink()
+    assert stx_run("data") == {"data": "its executed notebook 01_data_mixing.ipynb is missing"}
+    assert stage_entry(run, "train")["status"] == "done"  # not selected: due on the next run (data ran after it)
+
     # an edited file that still parses no longer matches the hash the manifest recorded
-    (run / "data" / "train.jsonl").write_text('{"source": "s", "input": "edited", "output": "o"}\n')
-    lines.clear()
-    run_pipeline(SMOKE, "data", run, notebook_dir=notebooks, echo=lines.append)
-    assert any("data/train.jsonl changed since the stage wrote it" in line for line in lines), lines
-    assert (run / "01_data_mixing.html").is_file()
+    train = run / "data" / "train.jsonl"
+    assert output_problem(train, stage_entry(run)["outputs"]["data/train.jsonl"]) is None
+    train.write_text('{"source": "s", "input": "edited", "output": "o"}\n')
+    assert output_problem(train, stage_entry(run)["outputs"]["data/train.jsonl"]) == "changed since the stage wrote it"
 
 
 def test_a_stale_lock_of_a_dead_process_is_reported_and_taken_over(tmp_path: Path) -> None:
