@@ -82,3 +82,16 @@ def test_a_quick_bar_in_a_log_shows_its_final_state_only() -> None:
     console.stderr.write("\rLoading weights: 100%|##########| 21/21 [00:00<00:00, 263.19it/s]\n")
     console.close()
     assert out.getvalue() == "[train] Loading weights: 100%|##########| 21/21 [00:00<00:00, 263.19it/s]\n"
+
+
+def test_a_long_printed_block_is_cut_to_its_head() -> None:
+    out = io.StringIO()
+    console = StageConsole("eval", out=out)
+    console.stdout.write("".join(f"prompt line {i}\n" for i in range(40)))
+    console.stdout.write("base: results/smoke/eval/base\n")
+    console.close()
+    assert out.getvalue().splitlines() == [
+        *(f"[eval] prompt line {i}" for i in range(4)),
+        "[eval] ... 36 more lines (in the stage's notebook)",
+        "[eval] base: results/smoke/eval/base",
+    ]

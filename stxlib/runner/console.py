@@ -2,7 +2,8 @@
 
 papermill hands every stream output of the kernel to `stdout_file`/`stderr_file`; `StageConsole` gives it two
 such files. Complete lines (the stage's prints: set-up notes, `step 20/40: eval_loss ...`, warnings) are shown
-as they come, prefixed with the stage name. A progress bar (tqdm redraws its line with a carriage return:
+as they come, prefixed with the stage name (a block of more than 12 lines printed at once, such as a prompt or
+a table, shows its first 4 and a count). A progress bar (tqdm redraws its line with a carriage return:
 step n/N, loss, rate, ETA) is shown in place on a terminal, at most every `bar_every` seconds elsewhere, and
 always in its final state. `quiet` shows nothing (the runner still prints one line per stage).
 """
@@ -16,6 +17,8 @@ from collections.abc import Callable
 from typing import IO
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+MAX_BLOCK = 12  # a longer block of printed lines (a prompt, a table) shows its first BLOCK_HEAD lines
+BLOCK_HEAD = 4
 
 
 class _Stream:
@@ -62,12 +65,17 @@ class StageConsole:
         if self.quiet:
             return ""
         pieces = re.split(r"(\r\n|\n|\r)", _ANSI.sub("", text))
+        shown = 0
+        lines = sum(1 for end in pieces[1::2] if end != "\r")
         for body, end in zip(pieces[:-1:2], pieces[1::2], strict=True):
             if end == "\r":
                 if body.strip():
                     self._new_bar_state(body.strip())
-            else:
+            elif lines <= MAX_BLOCK or shown < BLOCK_HEAD:
                 self._line(body)
+                shown += 1
+        if lines > MAX_BLOCK:
+            self._line(f"... {lines - shown} more lines (in the stage's notebook)")
         if self._bar is not None:
             self.tick()
         return pieces[-1]
