@@ -95,3 +95,17 @@ def test_a_long_printed_block_is_cut_to_its_head() -> None:
         "[eval] ... 36 more lines (in the stage's notebook)",
         "[eval] base: results/smoke/eval/base",
     ]
+
+
+def test_a_line_between_a_bar_and_its_closing_newline_does_not_repeat_the_bar() -> None:
+    """stdout and stderr arrive as separate messages: a print after the loop can overtake the bar's newline."""
+    out, clock = io.StringIO(), Clock()
+    console = StageConsole("data", out=out, bar_every=5, clock=clock)
+    console.stderr.write("\rmixing:  97%|#########6| 29/30 [00:05<00:00,  4.98it/s]\rmixing: 100%|##########| 30/30")
+    console.stdout.write("mix written\n")
+    console.stderr.write(" [00:06<00:00,  4.97it/s]\n")
+    console.close()
+    assert out.getvalue().splitlines() == [
+        "[data] mix written",
+        "[data] mixing: 100%|##########| 30/30 [00:06<00:00,  4.97it/s]",
+    ]

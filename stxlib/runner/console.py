@@ -108,8 +108,6 @@ class StageConsole:
         final = self._last_bar is not None and _same_bar(self._last_bar, body)
         if self._bar is not None and _same_bar(self._bar, body):
             final, self._bar = True, None  # a bar's final state (tqdm ends it with a newline)
-        elif self._bar is not None:
-            self._show_bar(self._bar)
         if final and self._in_place:
             self._write(f"\r\x1b[K[{self.stage}] {body}\n")  # replaces the live bar
             self._in_place = False
