@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import IO
@@ -29,7 +30,8 @@ class _Stream:
         self.partial = ""  # text after the last newline or carriage return
 
     def write(self, text: str) -> int:
-        self.partial = self.console.feed(self.partial + text)
+        with self.console._lock:
+            self.partial = self.console.feed(self.partial + text)
         return len(text)
 
     def flush(self) -> None:
@@ -57,6 +59,7 @@ class StageConsole:
         self._in_place = False  # a live bar line is on screen, without newline
         self._last_bar: str | None = None  # the bar state shown last
         self._bar_key: str | None = None  # the description of the latest bar
+        self._lock = threading.Lock()  # papermill's thread feeds, the runner's thread ticks
         self.stdout = _Stream(self)
         self.stderr = _Stream(self)
 
@@ -77,7 +80,7 @@ class StageConsole:
         if lines > MAX_BLOCK:
             self._line(f"... {lines - shown} more lines (in the stage's notebook)")
         if self._bar is not None:
-            self.tick()
+            self._due()
         return pieces[-1]
 
     def _new_bar_state(self, bar: str) -> None:
@@ -88,11 +91,19 @@ class StageConsole:
 
     def tick(self) -> None:
         """Show the pending bar state if it is due (the runner calls this while it waits)."""
+        with self._lock:
+            self._due()
+
+    def _due(self) -> None:
         if self._bar is None or self.clock() - self._shown_at < self.bar_every:
             return
         self._show_bar(self._bar)
 
     def close(self) -> None:
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
         for stream in (self.stdout, self.stderr):
             if stream.partial.strip():
                 self._line(stream.partial)

@@ -213,12 +213,3 @@ def _papermill_logging(log_output: bool) -> None:
     logger.addHandler(handler)
     logger.propagate = False
     logger.setLevel(logging.INFO if log_output else logging.CRITICAL)
-
-
-def interrupted_signal() -> int | None:
-    """The signal that stopped the run, if one arrived (for callers that caught a stage's error)."""
-    return _STOPPER.signum
-
-
-def say_err(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
