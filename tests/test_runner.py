@@ -59,7 +59,9 @@ def stamps(run: Path) -> dict[str, str]:
     skip = {"manifest.json", "params.yaml", ".stx-run.lock"}
     skip |= {f"{s.notebook}{suffix}" for s in STAGES for suffix in (".ipynb", ".html")}
     return {
-        str(p.relative_to(run)): p.read_bytes() for p in sorted(run.rglob("*")) if p.is_file() and p.name not in skip
+        str(p.relative_to(run)): p.read_bytes()
+        for p in sorted(run.rglob("*"))
+        if p.is_file() and p.name not in skip and p.parent.name != "logs"  # logs/: the kernels' own logs
     }
 
 
