@@ -29,9 +29,7 @@ offline-tokenizer: $(STAMP)
 # The demo: params/smoke.yaml with the pre-trained tiny model (its loss falls visibly) in float32 without
 # gradient checkpointing (a CPU without bf16 instructions emulates bf16 about 6x slower; the tiny model needs
 # no memory saved). params/smoke.yaml itself keeps the card's bf16 path, which the tests exercise.
-DEMO_SET ?= --set model.name_or_path=stx-tiny-pretrained --set model.dtype=float32 \
-	--set model.quantization.compute_dtype=float32 --set lora.dtype=float32 --set train.bf16=false \
-	--set train.gradient_checkpointing=false
+DEMO_SET ?=
 
 demo: venv
 	$(BIN)/stx run $(PARAMS) $(DEMO_SET)

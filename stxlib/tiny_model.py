@@ -21,9 +21,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from stxlib.paths import repo_root
+from stxlib.tiny_model_info import DEMO_MODEL_NOTE, PRETRAINED_MODEL_NAME, TINY_MODEL_NAME  # noqa: F401
 
-TINY_MODEL_NAME = "stx-tiny"
-PRETRAINED_MODEL_NAME = "stx-tiny-pretrained"  # the demo's model
 BUILDER_VERSION = "1"
 ADDED_TOKENS = ["<|end_of_turn|>", "<|PAD|>"]
 SPECIAL_TOKENS = ["<unk>", "<s>", "</s>"]
@@ -44,14 +43,6 @@ TINY_SEED = 1234
 # Causal-LM pre-training on the fixture text (every string, `<s> text </s>`, packed into blocks): AdamW with
 # linear warm-up then cosine decay. About 200 k tokens; some 20 CPU seconds, once (cached).
 PRETRAIN = {"steps": 200, "block": 128, "batch": 8, "learning_rate": 5e-3, "warmup": 10}
-
-
-# What the report says of the demo model (a run whose base is stx-tiny).
-DEMO_MODEL_NOTE = (
-    "Demo model: stx-tiny-pretrained, a 2-layer Llama (hidden size 64, 3,000-token vocabulary, about 0.5 M parameters) "
-    "built by stx from the fixture text and pre-trained on it for a few seconds, so that fine-tuning shows a "
-    "clear fall in loss. It knows almost nothing: its losses and scores only show the pipeline working."
-)
 
 
 # The fixture folders whose text trains the tiny tokenizer. Fixed, so that fixtures added for other stages

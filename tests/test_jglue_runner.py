@@ -148,8 +148,12 @@ def test_stage_needs_the_best_adapter(tiny_model_dir: Path, tmp_path: Path) -> N
     assert not paths.eval_root.exists()
     make_adapter(tiny_model_dir, paths.best_adapter)
     base, tuned = model_specs(config, paths.root)
-    assert (base.label, base.local.adapter, base.local.model) == ("base", None, "stx-tiny")
-    assert (tuned.label, tuned.local.adapter, tuned.local.model) == ("finetuned", str(paths.best_adapter), "stx-tiny")
+    assert (base.label, base.local.adapter, base.local.model) == ("base", None, config.model.name_or_path)
+    assert (tuned.label, tuned.local.adapter, tuned.local.model) == (
+        "finetuned",
+        str(paths.best_adapter),
+        config.model.name_or_path,
+    )
     only_base = load_params(SMOKE, ["eval.models=[{label: base}]"])
     assert [s.label for s in model_specs(only_base, tmp_path / "other")] == ["base"]
 

@@ -80,7 +80,7 @@ def test_config_level_errors_name_the_key() -> None:
     from stxlib.config import ParamsError
 
     with pytest.raises(ParamsError, match="bf16 and fp16 are both true"):
-        load_params(SMOKE, ["train.fp16=true"])
+        load_params(SMOKE, ["train.bf16=true", "train.fp16=true"])
     with pytest.raises(ParamsError, match=r"lora\.target_modules: lm_head cannot be a LoRA target"):
         load_params(SMOKE, ["lora.target_modules=[q_proj, lm_head]"])
     with pytest.raises(ParamsError, match=r"lora\.dropout: Input should be less than 1"):

@@ -12,7 +12,7 @@ from stxlib.report.artifacts import RunArtifacts
 from stxlib.report.cells import Cell, Table, fmt
 from stxlib.report.figures import PlotFile, figure_html, save_plot
 from stxlib.report.sections import StageSection
-from stxlib.tiny_model import DEMO_MODEL_NOTE, PRETRAINED_MODEL_NAME
+from stxlib.tiny_model_info import DEMO_MODEL_NOTE, PRETRAINED_MODEL_NAME
 
 STAGE = "train"
 
