@@ -9,6 +9,8 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 
+from stxlib.plots.style import styled
+
 DPO_METRICS = ("loss", "rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies")
 _COLORS = {"rewards/chosen": "#55A868", "rewards/rejected": "#C44E52", "rewards/margins": "#4C72B0"}
 
@@ -34,6 +36,7 @@ def last_values(log_history: Sequence[Mapping[str, Any]], prefix: str = "") -> d
     return {m: (values[-1] if values else None) for m, (_, values) in dpo_series(log_history, prefix).items()}
 
 
+@styled
 def plot_dpo_rewards(log_history: Sequence[Mapping[str, Any]], title: str, empty_message: str = "") -> plt.Figure:
     """Three panels: DPO loss (ln 2 marked: policy = reference), rewards and margin, reward accuracy; solid lines
     for training steps, markers for evaluations."""

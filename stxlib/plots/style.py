@@ -36,8 +36,17 @@ def styled(function: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with plt.rc_context(STYLE):
-            return function(*args, **kwargs)
+        # The first figure in a Jupyter kernel activates the inline backend, which turns `interactive` on;
+        # leaving rc_context would turn it off again and no later figure would show: keep what it set.
+        interactive = plt.isinteractive()
+        try:
+            with plt.rc_context(STYLE):
+                try:
+                    return function(*args, **kwargs)
+                finally:
+                    interactive = plt.isinteractive()
+        finally:
+            plt.interactive(interactive)
 
     return wrapper
 
