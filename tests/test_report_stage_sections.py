@@ -45,7 +45,7 @@ def test_every_phase_two_stage_has_a_section() -> None:
 def test_stats_categories_match_the_stage() -> None:
     from stxlib.llm_jp_eval.datasets import CATEGORIES as STAGE_CATEGORIES
 
-    assert CATEGORIES == {k: tuple(v) for k, v in STAGE_CATEGORIES.items()}
+    assert {k: tuple(v) for k, v in STAGE_CATEGORIES.items()} == CATEGORIES
 
 
 def test_sections_render_with_tables_charts_and_intervals(shisa_run: Path) -> None:
