@@ -23,7 +23,7 @@ from stxlib.stats.deltas import (
     samples_delta,
 )
 from stxlib.stats.llm_jp_eval import llm_jp_eval_delta, llm_jp_eval_intervals
-from stxlib.stats.tables import contamination_rows, preference_pair_rows, preference_rows
+from stxlib.stats.tables import contamination_rows, interval_rows, preference_pair_rows, preference_rows
 
 __all__ = [
     "Aligned",
@@ -33,6 +33,7 @@ __all__ = [
     "bootstrap_options",
     "contamination_rows",
     "format_interval",
+    "interval_rows",
     "intervals_table",
     "jglue_delta",
     "jglue_intervals",
