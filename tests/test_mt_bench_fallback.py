@@ -95,3 +95,26 @@ def test_fallback_needs_a_local_judge() -> None:
     config = load_params(SMOKE, ["mt_bench.judge.rating_fallback=loglikelihood"])
     with pytest.raises(ParamsError, match="needs a local judge"):
         check_config(config)
+
+
+def test_preferences_stage_fits_the_fallback_votes(judged: dict[str, Path], tmp_path: Path) -> None:
+    """What the Shisa smoke run does: mt_bench.judge.rating_fallback=loglikelihood, preferences.draws=split."""
+    import shutil
+
+    from helpers import SMOKE
+
+    from stxlib.io import read_json
+    from stxlib.paths import RunPaths
+    from stxlib.preferences.stage import run_stage
+
+    paths = RunPaths(tmp_path / "run")
+    for label, path in judged.items():
+        shutil.copytree(path.parent, paths.root / "mt_bench" / label)
+    overrides = ["mt_bench.models=[{label: full}, {label: short}]", "preferences.draws=split", "stats.resamples=20"]
+    run_stage(load_params(SMOKE, overrides), paths)
+    btl = read_json(paths.root / "preferences" / "btl.json")
+    summary = read_json(paths.root / "preferences" / "summary.json")
+    assert {m["model"] for m in btl["models"]} == {"full", "short"}
+    assert summary["judge_votes"]["fallback_votes"] == 4 and summary["judge_votes"]["unparsable_pairs"] == 0
+    assert any("log-likelihood fallback" in note for note in summary["notes"])
+    assert all(row["fallback"] is True for row in read_jsonl(paths.root / "preferences" / "judge_votes.jsonl"))
