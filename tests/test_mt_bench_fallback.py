@@ -118,3 +118,15 @@ def test_preferences_stage_fits_the_fallback_votes(judged: dict[str, Path], tmp_
     assert summary["judge_votes"]["fallback_votes"] == 4 and summary["judge_votes"]["unparsable_pairs"] == 0
     assert any("log-likelihood fallback" in note for note in summary["notes"])
     assert all(row["fallback"] is True for row in read_jsonl(paths.root / "preferences" / "judge_votes.jsonl"))
+
+
+def test_cli_refuses_the_fallback_for_an_api_judge(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from stxlib.cli import main
+
+    answers = tmp_path / "answers.jsonl"
+    write_jsonl(answers, [{"question_id": 81, "model_id": "m", "choices": [{"index": 0, "turns": ["回答"]}]}])
+    args = ["mt-bench", "judge", "--answers", str(answers), "--judge-model", "gpt-4", "--judge-url"]
+    args += ["http://127.0.0.1:9/v1", "--rating-fallback", "loglikelihood", "--out", str(tmp_path / "out")]
+    assert main(args) == 1
+    assert "needs a local judge" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "judgments.jsonl").exists()
