@@ -101,9 +101,9 @@ def figures(run: RunArtifacts) -> list[PlotFile]:
 def _fit_html(run: RunArtifacts, fit: Mapping[str, Any], plots: Mapping[str, PlotFile]) -> str:
     raters = str(fit.get("raters", "?"))
     kind = (
-        "human votes" if raters == "human" else f"votes decided by the MT-Bench judge ({raters.removeprefix('judge:')})"
+        "Human votes" if raters == "human" else f"Votes decided by the MT-Bench judge ({raters.removeprefix('judge:')})"
     )
-    parts = [f"<h3>{h.esc(kind.capitalize())}: {h.esc(fmt(fit.get('votes')))} votes</h3>"]
+    parts = [f"<h3>{h.esc(kind)}: {h.esc(fmt(fit.get('votes')))} votes</h3>"]
     data = btl(run, str(fit.get("btl_file", BTL)))
     if data is not None:
         parts.append(h.render_table(models_table(data)))
