@@ -114,7 +114,8 @@ def plot_jglue_runs(
     series += [
         (f"card · {model}", values, "white", hatches.get(model, ""), True) for model, values in (card or {}).items()
     ]
-    fig, ax = plt.subplots(figsize=(max(7.5, (0.5 * len(series) + 1.2) * max(1, len(tasks)) + 1.5), 5.2))
+    bars = len(series) * max(1, len(tasks))
+    fig, ax = plt.subplots(figsize=(min(12.0, max(7.5, 0.32 * bars + 3.0)), 5.2))
     if not tasks or not series:
         ax.text(0.5, 0.5, "no JGLUE results", ha="center", va="center", transform=ax.transAxes, fontsize=12)
         ax.set_axis_off()

@@ -55,7 +55,8 @@ def jglue_compare_table(runs: Sequence[RunArtifacts], labels: Sequence[str]) -> 
             rows.append(row)
     note = "Headline numbers as the card reported them (JSQuAD exact match / 100, accuracy otherwise)."
     if paired:
-        note += " " + intervals.note(runs[0]) + " Pairs without the same documents' samples: the plain difference."
+        note += " " + intervals.note(runs[0], f"the first run ({labels[0]})")
+        note += " Pairs without the same documents' samples: the plain difference."
     columns = ["task", "model", "metric", *labels, *_delta_columns(labels), "card"]
     return Table(columns, rows, frozenset(range(3, len(columns))), note)
 

@@ -33,11 +33,11 @@ def options(run: RunArtifacts) -> dict[str, Any]:
     return bootstrap_options(run.config.stats if run.config is not None else None)
 
 
-def note(run: RunArtifacts) -> str:
+def note(run: RunArtifacts, baseline: str = "the baseline") -> str:
     """The sentence under a table with intervals."""
     opts = options(run)
     return (
-        f"Δ: change from the baseline with its {opts['confidence']:.0%} paired-bootstrap interval "
+        f"Δ: change from {baseline} with its {opts['confidence']:.0%} paired-bootstrap interval "
         f"({opts['resamples']:,} resamples of the same items for both models, seed {opts['seed']}); "
         f"{MARKER.strip()} = the interval excludes 0."
     )
