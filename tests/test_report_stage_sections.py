@@ -107,6 +107,7 @@ def test_damaged_artifacts_are_serious_but_the_page_still_builds(run_copy: Path)
     assert "contamination.json: corrupt" in serious and "results[0] lacks" in serious
     assert any("llm_jp_eval" in i and "no intervals" in i for i in report.issues)
     text = _text(report.path.read_text(encoding="utf-8"))
+    assert "no intervals:" in text  # listed on the page too
     assert "+0.1951" in text  # llm-jp-eval: the plain difference where the interval cannot be computed
 
 
