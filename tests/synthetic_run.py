@@ -266,7 +266,8 @@ def make_run(
     `failed` stages failed with the given error message. `headline=False` writes results.json files of an
     older stx (no `headline` block). The data stage's chart is not drawn (the report then summarises)."""
     failed = failed or {}
-    config = load_params(SMOKE, [f"run.name={name}", f"run.output_root={root}", *(overrides or [])])
+    recipe = "run.stages=[data,train,eval,report]"  # the STX recipe (smoke.yaml adds contamination)
+    config = load_params(SMOKE, [f"run.name={name}", f"run.output_root={root}", recipe, *(overrides or [])])
     paths = RunPaths.for_config(config)
     paths.root.mkdir(parents=True, exist_ok=True)
     params = config.to_dict()

@@ -41,7 +41,7 @@ def test_manifest_records_params_code_environment_and_every_stage(run: Path) -> 
     assert set(manifest["git"]) == {"commit", "dirty", "branch"}
     assert manifest["packages"]["torch"].startswith("2.13") and manifest["packages"]["transformers"]
     assert manifest["hardware"]["cpu_count"] >= 1 and "cuda_available" in manifest["hardware"]
-    assert list(manifest["stages"]) == [s.name for s in STAGES] == ["data", "train", "eval", "report"]
+    assert list(manifest["stages"]) == [s.name for s in STAGES] == ["data", "train", "eval", "contamination", "report"]
     for stage in STAGES:
         entry = manifest["stages"][stage.name]
         assert entry["status"] == "done" and entry["error"] is None and entry["seconds"] > 0, stage.name

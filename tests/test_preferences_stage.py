@@ -43,7 +43,13 @@ def test_batch_run_fits_the_judge_decided_pairs(shared: Path, tmp_path: Path) ->
     assert len(read_votes(folder / "judge_votes.jsonl")) == 60
     summary = read_json(folder / "summary.json")
     assert summary["primary"] == "judge:gpt-4" and summary["fits"][0]["btl_file"] == "btl.json"
-    assert summary["judge_votes"] == {"judge": "gpt-4", "votes": 60, "unparsable_pairs": 0, "unmatched_questions": 0}
+    assert summary["judge_votes"] == {
+        "judge": "gpt-4",
+        "votes": 60,
+        "unparsable_pairs": 0,
+        "unmatched_questions": 0,
+        "fallback_votes": 0,
+    }
     assert summary["notes"] == [] and results.describe().startswith("primary fit: judge:gpt-4 -> ")
     for plot in summary["fits"][0]["plots"]:
         assert (paths.root / plot).is_file()

@@ -51,14 +51,14 @@ def test_stx_compare_overlays_runs_and_lists_differing_params(tmp_path: Path) ->
     assert str(page) in result.stdout
     text = page.read_text(encoding="utf-8")
     parser = check_self_contained(page)
-    assert len(parser.srcs) == 1  # the overlaid loss curves
+    assert len(parser.srcs) == 2  # the overlaid loss curves, the JGLUE chart
     assert 'href="stx_r8/report.html"' in text and "not built" in text  # second run has no report yet
     diff = text.split("Params that differ", 1)[1]
     assert "<td>lora.r</td><td>8</td><td>64</td>" in diff
     assert "<td>train.learning_rate</td><td>0.0002</td><td>0.0001</td>" in diff
     assert "<td>run.name</td><td>stx_r8</td><td>stx_r64</td>" in diff
     assert "train.max_steps" not in diff  # equal params are not listed
-    assert "<th>stx_r8</th><th>stx_r64</th><th>card</th>" in text  # a JGLUE column per run
+    assert "<th>stx_r8</th><th>stx_r64</th><th>Δ stx_r64 − stx_r8</th><th>card</th>" in text  # a column per run
     assert ">300<" in text and ">450<" in text  # each run's best step
 
     out = tmp_path / "pages" / "r8_vs_r64.html"

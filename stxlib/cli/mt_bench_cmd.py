@@ -95,6 +95,13 @@ def _register_judge(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--judge-max-new-tokens", type=int, default=2048)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads for a local judge (no GPU only)")
     parser.add_argument("--batch-size", type=int, default=8, help="judge prompts per call and per save")
+    parser.add_argument(
+        "--rating-fallback",
+        choices=["none", "loglikelihood"],
+        default="none",
+        help="not FastChat, local judge only: for an unparsable judgment also record the rating 1-10 whose "
+        "[[k]] is most likely after it (fallback_rating; the score stays -1). Default none (FastChat exactly)",
+    )
     parser.add_argument("--model-name", default=None, help="model name in the rows (default: the answers' model_id)")
     _retry_options(parser, "judge-")
     parser.add_argument("--out", required=True, help="output folder for judgments.jsonl and scores.json")
@@ -195,6 +202,7 @@ def _judge(args: argparse.Namespace) -> int:
         timeout_s=args.judge_timeout,
         max_retries=args.judge_retries,
         backoff_s=args.judge_backoff,
+        rating_fallback=args.rating_fallback,
     )
     if local:
         set_cpu_threads(args.threads)

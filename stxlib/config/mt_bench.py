@@ -43,6 +43,11 @@ class MtBenchJudgeSection(Section):
       folder's name). Scores of different judges are never averaged together.
     - `reference_answers`: the references for math/reasoning/coding (default: the shipped GPT-4 answers; FastChat
       looks them up by the judge's name, which only works for a judge called `gpt-4`).
+    - `rating_fallback` (not FastChat; opt-in): `none` (FastChat exactly: an unparsable judgment scores −1) or
+      `loglikelihood` (local judge only): when a judgment holds no parsable rating, the row also records
+      `fallback_rating`, the k in 1–10 whose text `[[k]]` is most likely after the judgment, and
+      `rating_source`. The MT-Bench score still leaves such rows out (−1, counted in `n_unparsable`); the
+      judge-decided votes of the preferences stage use the fallback (marked). For tiny smoke judges.
     """
 
     kind: Literal["api", "local"] = "api"
@@ -59,6 +64,7 @@ class MtBenchJudgeSection(Section):
     max_retries: NonNegativeInt = 5
     backoff_s: NonNegativeFloat = 2.0
     reference_answers: str | None = None
+    rating_fallback: Literal["none", "loglikelihood"] = "none"
 
 
 class MtBenchSection(Section):

@@ -150,3 +150,23 @@ def run_table(dirs: Mapping[str, Path]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).set_index("label") if rows else pd.DataFrame()
+
+
+def delta_frame(dirs: Mapping[str, Path], stats: object = None, baseline: str = "base") -> pd.DataFrame:
+    """Per model and score (AVR, categories, datasets): the change from `baseline` with its paired-bootstrap
+    interval from the `per_sample.jsonl` files (`stats`: the `stats` params section); ` *` when it excludes 0."""
+    from stxlib.stats import AlignmentError, bootstrap_options, interval_rows, llm_jp_eval_delta
+
+    base = dirs.get(baseline)
+    if base is None or not (base / PER_SAMPLE).is_file():
+        return pd.DataFrame()
+    found = {}
+    try:
+        for label, folder in dirs.items():
+            if label != baseline and (folder / PER_SAMPLE).is_file():
+                found[label] = llm_jp_eval_delta(base / PER_SAMPLE, folder / PER_SAMPLE, **bootstrap_options(stats))
+    except (AlignmentError, ValueError) as err:  # different items, or no item rated on both sides
+        frame = pd.DataFrame()
+        frame.attrs["note"] = f"no intervals: {err}"
+        return frame
+    return pd.DataFrame(interval_rows(found, baseline, key_name="score", digits=4))

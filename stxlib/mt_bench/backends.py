@@ -46,7 +46,13 @@ def make_judge(
             quant = quantization.model_copy(update={"load_in_4bit": True})
         spec = LocalModelSpec(model=section.model, dtype=section.dtype, quantization=quant)
         backend = local_backend(spec, section.batch_size)
-    return Judge(backend, name, max_new_tokens=section.max_new_tokens, chat_template=template)
+    return Judge(
+        backend,
+        name,
+        max_new_tokens=section.max_new_tokens,
+        chat_template=template,
+        rating_fallback=section.rating_fallback,
+    )
 
 
 def close_backend(backend: Backend) -> None:

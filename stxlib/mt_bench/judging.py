@@ -9,6 +9,11 @@
   score, turn, tstamp}` plus `category`, appended to `judgments.jsonl` as they come back. A second run sends
   only what is not judged yet; a row for the same question built on another prompt, or by another judge, is an
   error (never mixed).
+- Opt-in, not FastChat (`rating_fallback="loglikelihood"`, local judge only): a judgment without a parsable
+  rating also gets `fallback_rating`, the k in 1–10 whose text `[[k]]` has the highest log-likelihood after the
+  judge prompt and its judgment (`fallback_loglikelihoods`: the ten values), and `rating_source` (`judgment` or
+  `loglikelihood`); `score` stays −1, so
+  FastChat's mean and `n_unparsable` are unchanged.
 """
 
 from __future__ import annotations
@@ -22,13 +27,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stxlib.engine import Backend, Generation, GenerationRequest, Message, progress_bar
+from stxlib.engine import Backend, ChoiceItem, Generation, GenerationRequest, Message, progress_bar
 from stxlib.mt_bench.questions import NEED_REF_CATS, JudgePrompt, MtBenchError, Question, read_rows
 
 ONE_SCORE = re.compile(r"\[\[(\d+\.?\d*)\]\]")
 ONE_SCORE_BACKUP = re.compile(r"\[(\d+\.?\d*)\]")
 JUDGE_TEMPERATURE = 0.0
 JUDGE_MAX_TOKENS = 2048
+FALLBACK_RATINGS = tuple(range(1, 11))  # the ratings the log-likelihood fallback chooses from
+RATING_FALLBACKS = ("none", "loglikelihood")
 
 
 class JudgeError(RuntimeError):
@@ -56,11 +63,20 @@ class Judge:
         *,
         max_new_tokens: int = JUDGE_MAX_TOKENS,
         chat_template: str | None = None,
+        rating_fallback: str = "none",
     ) -> None:
+        if rating_fallback not in RATING_FALLBACKS:
+            raise ValueError(f"rating_fallback must be one of {', '.join(RATING_FALLBACKS)}, got {rating_fallback!r}")
+        if rating_fallback == "loglikelihood" and not callable(getattr(backend, "loglikelihoods", None)):
+            raise ValueError(
+                f"rating_fallback loglikelihood needs a local judge that scores text; {name!r} "
+                f"({type(backend).__name__}) returns no log-likelihoods: use rating_fallback none"
+            )
         self.backend = backend
         self.name = name
         self.max_new_tokens = max_new_tokens
         self.chat_template = chat_template
+        self.rating_fallback = rating_fallback
 
     def request(self, system: str, user: str) -> GenerationRequest:
         return GenerationRequest(
@@ -75,6 +91,33 @@ class Judge:
 
     def judge_many(self, pairs: Sequence[tuple[str, str]], progress: Any = None) -> list[Generation]:
         return self.backend.generate([self.request(s, u) for s, u in pairs], progress=progress)
+
+    def fallback_loglikelihoods(self, pairs: Sequence[tuple[str, str]], judgments: Sequence[str]) -> list[list[float]]:
+        """Per (system, user) pair and its judgment: the log-likelihood of each `[[k]]`, k = 1–10, after the
+        judgment (the chat as the judge saw it, then the judgment's text), through the backend's log-likelihoods."""
+        backend: Any = self.backend
+        options = tuple(tuple(backend.encode(f"[[{k}]]")) for k in FALLBACK_RATINGS)
+        items = []
+        for (system, user), judgment in zip(pairs, judgments, strict=True):
+            context = backend.prompt_ids(self.request(system, user)) + backend.encode(judgment)
+            items.append(ChoiceItem(tuple(context), options))
+        return [[float(v) for v in row] for row in backend.loglikelihoods(items)]
+
+    def rows(self, items: Sequence[JudgeItem], judgments: Sequence[str]) -> list[dict[str, Any]]:
+        """Judgment rows of `items`, with the log-likelihood fallback where it is on and a rating is unparsable."""
+        rows = [judgment_row(item, self.name, text) for item, text in zip(items, judgments, strict=True)]
+        if self.rating_fallback != "loglikelihood":
+            return rows
+        missing = [i for i, row in enumerate(rows) if row["score"] == -1]
+        scores = self.fallback_loglikelihoods(
+            [(items[i].prompt.system_prompt, items[i].user_prompt) for i in missing], [judgments[i] for i in missing]
+        ) if missing else []  # fmt: skip
+        for row in rows:
+            row["rating_source"] = "judgment"
+        for index, lls in zip(missing, scores, strict=True):
+            best = FALLBACK_RATINGS[max(range(len(lls)), key=lls.__getitem__)]  # the first k on a tie
+            rows[index].update(fallback_rating=best, rating_source="loglikelihood", fallback_loglikelihoods=lls)
+        return rows
 
 
 @dataclass(frozen=True)
@@ -187,16 +230,15 @@ def judge_answers(
                 generations: Sequence[Generation | None] = judge.judge_many(pairs, progress=bar.update)
             except Exception as err:
                 partial = list(getattr(err, "partial", None) or [])
-                saved = [
-                    judgment_row(i, judge.name, g.text) for i, g in zip(chunk, partial, strict=False) if g is not None
-                ]
+                done_pairs = [(i, g.text) for i, g in zip(chunk, partial, strict=False) if g is not None]
+                saved = judge.rows([i for i, _ in done_pairs], [t for _, t in done_pairs]) if done_pairs else []
                 _append(out, saved)
                 done = len(rows) + len(saved)
                 raise JudgeError(
                     f"judge {judge.name!r} failed after {done} of {len(items)} judgments: {err}\n"
                     f"The {done} judgments are kept in {out}; run the same command again to judge the rest."
                 ) from err
-            new = [judgment_row(item, judge.name, g.text) for item, g in zip(chunk, generations, strict=True)]
+            new = judge.rows(chunk, [g.text for g in generations])  # type: ignore[union-attr]
             _append(out, new)
             rows.extend(new)
     finally:

@@ -59,6 +59,10 @@ def score_rows(
             by_category[category(row)].append(row["score"])
     parsed = [r["score"] for r in first if r["score"] != -1]
     cat_of = {int(r["question_id"]): category(r) for r in first}
+    fallback: dict[str, Any] = {}
+    if any("rating_source" in r for r in first):  # the opt-in log-likelihood fallback (not FastChat)
+        chosen = [r["fallback_rating"] for r in first if r["score"] == -1 and "fallback_rating" in r]
+        fallback = {"n_fallback": len(chosen), "score_with_fallback": _mean(parsed + chosen)}
     return {
         "model": models[0],
         "judge": judge,
@@ -77,6 +81,7 @@ def score_rows(
             }
             for qid, ratings in sorted(by_question.items())
         ],
+        **fallback,
     }
 
 

@@ -50,6 +50,11 @@ def check_config(config: StxConfig) -> None:
         resolve_questions(section.question_file, section.questions)
     except MtBenchError as err:
         raise ParamsError(f"mt_bench.question_file: {err}") from None
+    if section.judge.rating_fallback == "loglikelihood" and section.judge.kind != "local":
+        raise ParamsError(
+            "mt_bench.judge.rating_fallback: loglikelihood needs a local judge (mt_bench.judge.kind: local); "
+            "an API judge returns no log-likelihoods: set rating_fallback: none"
+        )
     if section.judge.kind == "api" and section.judge.url is not None:
         from stxlib.engine.http import normalize_base_url
 

@@ -139,3 +139,19 @@ def stage_question_frame(config: StxConfig, paths: RunPaths, question_id: int | 
     questions, _ = resolve_questions(section.question_file, section.questions)
     folders = {m.label: model_dir(paths, m.label) for m in section.models}
     return question_frame(folders, questions, question_id)
+
+
+def delta_frame(config: StxConfig, paths: RunPaths, baseline: str | None = None) -> pd.DataFrame:
+    """Per model: the change of the MT-Bench score from the baseline with its paired-bootstrap interval over the
+    questions rated for both (`stats` params); ` *` when it excludes 0."""
+    from stxlib.stats import AlignmentError, bootstrap_options, interval_rows, mt_bench_intervals
+
+    base = baseline or config.report.baseline
+    try:
+        found = mt_bench_intervals(paths.root / "mt_bench", base, **bootstrap_options(config.stats))
+    except (AlignmentError, ValueError) as err:  # different items, or no item rated on both sides
+        frame = pd.DataFrame()
+        frame.attrs["note"] = f"no intervals: {err}"
+        return frame
+    rows = interval_rows({label: {"mean rating": i} for label, i in found.items()}, base, key_name="metric", digits=2)
+    return pd.DataFrame(rows)

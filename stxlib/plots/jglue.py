@@ -92,3 +92,56 @@ def plot_jglue_comparison(
     ax.set_title(title + (f"\n{note}" if note else ""), fontsize=13 if not note else 12)
     fig.tight_layout()
     return fig
+
+
+def plot_jglue_runs(
+    runs: Mapping[str, Mapping[str, Mapping[str, float | None]]],
+    tasks: Sequence[str],
+    card: Mapping[str, Mapping[str, float]] | None = None,
+    *,
+    title: str = "JGLUE across runs",
+) -> plt.Figure:
+    """`stx compare`: grouped bars per task, one bar per (run, model) (`runs[run][model][task]`, headline values
+    on 0–1): a colour per run, a hatch per model; the card's values as outlined bars when given."""
+    models = list(dict.fromkeys(m for per_run in runs.values() for m in per_run))
+    hatches = dict(zip(models, ("", "//", "..", "xx", "\\\\", "++"), strict=False))
+    series = [
+        (f"{run} · {model}", per_run[model], f"C{index % 10}", hatches.get(model, ""), False)
+        for index, (run, per_run) in enumerate(runs.items())
+        for model in models
+        if model in per_run
+    ]
+    series += [
+        (f"card · {model}", values, "white", hatches.get(model, ""), True) for model, values in (card or {}).items()
+    ]
+    bars = len(series) * max(1, len(tasks))
+    fig, ax = plt.subplots(figsize=(min(12.0, max(7.5, 0.32 * bars + 3.0)), 5.2))
+    if not tasks or not series:
+        ax.text(0.5, 0.5, "no JGLUE results", ha="center", va="center", transform=ax.transAxes, fontsize=12)
+        ax.set_axis_off()
+        ax.set_title(title)
+        return fig
+    width = 0.84 / len(series)
+    for offset, (_, values, color, hatch, outline) in enumerate(series):
+        for position, task in enumerate(tasks):
+            x = position - 0.42 + width * (offset + 0.5)
+            value = values.get(task)
+            if value is None:
+                ax.text(x, 0.01, "n/a", ha="center", va="bottom", fontsize=8, color="gray")
+                continue
+            ax.bar(x, value, width=width * 0.92, color=color, edgecolor="black", linewidth=0.9 if outline else 0.5,
+                   hatch=hatch or None, linestyle="--" if outline else "-")  # fmt: skip
+            ax.text(x, value + 0.012, f"{value:.2f}", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(len(tasks)), [short_task(t) for t in tasks], fontsize=10)
+    ax.set_ylim(0, 1.12)
+    ax.set_ylabel("score (0–1)")
+    ax.set_xlabel("JGLUE task (JSQuAD: exact match / 100; others: accuracy)")
+    ax.grid(True, axis="y", alpha=0.3)
+    handles = [
+        Patch(facecolor=color, edgecolor="black", hatch=hatch or None, linestyle="--" if outline else "-", label=name)
+        for name, _, color, hatch, outline in series
+    ]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, fontsize=9, frameon=False)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig

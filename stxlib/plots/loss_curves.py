@@ -212,23 +212,61 @@ def _draw_lr(ax: plt.Axes, curves: LossCurves, compact: bool) -> Any:
     return line
 
 
+OVERLAY_LINESTYLES = ("-", "--", ":", "-.")
+OVERLAY_MARKERS = ("o", "s", "^", "D", "v", "P")
+
+
+def overlay_style(index: int, count: int) -> dict[str, Any]:
+    """The look of run `index` of `count` in the overlay: colour, line style, marker, widths (wider first)."""
+    color = f"C{index % 10}"
+    return {
+        "color": color,
+        "linestyle": OVERLAY_LINESTYLES[index % len(OVERLAY_LINESTYLES)],
+        "marker": OVERLAY_MARKERS[index % len(OVERLAY_MARKERS)],
+        "width": max(1.2, 2.0 + 1.6 * (count - 1 - index) / max(1, count - 1)) if count > 1 else 2.0,
+        "train_width": 0.9 + 0.6 * (count - 1 - index) / max(1, count - 1) if count > 1 else 0.9,
+        "markersize": 4 + 3 * (count - 1 - index) / max(1, count - 1) if count > 1 else 4,
+        "face": color if index == 0 else "none",
+    }
+
+
 @styled
 def plot_loss_overlay(runs: Mapping[str, Sequence[Mapping[str, Any]]], title: str = "Loss curves") -> plt.Figure:
-    """Several runs on one chart: thin training loss and marked validation loss per run, best marked."""
+    """Several runs on one chart: thin training loss and marked validation loss per run, best marked.
+
+    Curves that coincide (a run that is a prefix of another, e.g. the same settings for fewer steps) stay
+    visible: each run has its own line style and marker, earlier runs are drawn wider underneath and later
+    ones narrower on top, with hollow markers."""
     fig, ax = plt.subplots(figsize=(10.0, 5.5))
     drawn = 0
+    count = max(1, len(runs))
     for index, history in enumerate(runs.values()):
         curves = parse_log_history(history)
-        color = f"C{index % 10}"
+        style = overlay_style(index, count)
+        color = style["color"]
         if curves.train_steps:
-            ax.plot(curves.train_steps, curves.train_loss, color=color, linewidth=0.9, alpha=0.45)
+            ax.plot(
+                curves.train_steps, curves.train_loss, color=color, linewidth=style["train_width"], alpha=0.45,
+                linestyle=style["linestyle"], zorder=2 + index,
+            )  # fmt: skip
         if curves.eval_steps:
-            ax.plot(curves.eval_steps, curves.eval_loss, color=color, linewidth=2, marker="o", markersize=4)
+            ax.plot(
+                curves.eval_steps, curves.eval_loss, color=color, linewidth=style["width"], marker=style["marker"],
+                markersize=style["markersize"], markerfacecolor=style["face"], linestyle=style["linestyle"],
+                zorder=3 + index,
+            )  # fmt: skip
         best = curves.best
         if best is not None:
-            ax.plot([best[0]], [best[1]], marker="*", markersize=14, color=color, markeredgecolor="black", zorder=5)
+            ax.plot([best[0]], [best[1]], marker="*", markersize=14, color=color, markeredgecolor="black", zorder=20)
         drawn += not curves.empty
-    handles = [Line2D([], [], color=f"C{i % 10}", linewidth=2, label=name) for i, name in enumerate(runs)]
+    handles = [
+        Line2D(
+            [], [], color=overlay_style(i, count)["color"], linewidth=overlay_style(i, count)["width"],
+            linestyle=overlay_style(i, count)["linestyle"], marker=overlay_style(i, count)["marker"],
+            markerfacecolor=overlay_style(i, count)["face"], label=name,
+        )
+        for i, name in enumerate(runs)
+    ]  # fmt: skip
     handles += [
         Line2D([], [], color="gray", linewidth=0.9, alpha=0.6, label="training loss (thin)"),
         Line2D([], [], color="gray", linewidth=2, marker="o", markersize=4, label="validation loss"),

@@ -14,7 +14,7 @@ from typing import Any
 
 from stxlib.io import iter_json_objects
 from stxlib.preferences.votes import JUDGE_PREFIX, PreferenceError, Vote
-from stxlib.stats.judgments import read_judge_ratings
+from stxlib.stats.judgments import JudgeRating, read_judge_ratings
 
 _QUESTION_MARKERS = (("[質問]\n", "\n\n["), ("[Question]\n", "\n\n["))  # FastChat JA and EN judge prompts
 
@@ -127,6 +127,7 @@ class JudgeVotes:
     judge: str | None
     unparsable: int  # pairs left out because a rating was −1
     unmatched: int  # questions judged for one model of a pair only
+    fallback: int = 0  # votes decided with a log-likelihood fallback rating (mt_bench.judge.rating_fallback)
 
 
 def judge_votes(
@@ -151,16 +152,17 @@ def judge_votes(
         )
     judge = next(iter(judges), None)
     answers = answers or {}
-    votes, unparsable, unmatched = [], 0, 0
+    votes, unparsable, unmatched, fallback = [], 0, 0, 0
     for first, second in combinations(list(ratings), 2):
         left, right = ratings[first], ratings[second]
         unmatched += len(set(left) ^ set(right))
         for qid in [q for q in left if q in right]:
             a, b = left[qid], right[qid]
-            if not (a.parsed and b.parsed):
+            if a.rating is None or b.rating is None:
                 unparsable += 1
                 continue
-            outcome = "a" if a.score > b.score else "b" if b.score > a.score else "draw"
+            fallback += not (a.parsed and b.parsed)
+            outcome = "a" if a.rating > b.rating else "b" if b.rating > a.rating else "draw"
             stamps = [s for s in (a.tstamp, b.tstamp) if s is not None]
             ts = datetime.fromtimestamp(max(stamps), UTC).isoformat(timespec="seconds") if stamps else ""
             votes.append(
@@ -175,7 +177,17 @@ def judge_votes(
                     vote=outcome,
                     rater_id=f"{JUDGE_PREFIX}{judge}",
                     ts=ts,
-                    extra={"score_a": a.score, "score_b": b.score},
+                    extra=_rating_extra(a, b),
                 )
             )
-    return JudgeVotes(votes, judge, unparsable, unmatched)
+    return JudgeVotes(votes, judge, unparsable, unmatched, fallback)
+
+
+def _rating_extra(a: JudgeRating, b: JudgeRating) -> dict[str, Any]:
+    """The ratings behind a judge vote; a vote using a log-likelihood fallback rating is marked as such."""
+    extra: dict[str, Any] = {"score_a": a.score, "score_b": b.score}
+    if not (a.parsed and b.parsed):
+        extra.update(
+            rating_a=a.rating, rating_b=b.rating, rating_source_a=a.source, rating_source_b=b.source, fallback=True
+        )
+    return extra

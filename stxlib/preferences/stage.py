@@ -173,7 +173,13 @@ def run_stage(config: StxConfig, paths: RunPaths) -> PreferenceResults:
             "votes": len(judged.votes),
             "unparsable_pairs": judged.unparsable,
             "unmatched_questions": judged.unmatched,
+            "fallback_votes": judged.fallback,
         }
+        if judged.fallback:
+            notes.append(
+                f"{judged.fallback} judge votes use a log-likelihood fallback rating (mt_bench.judge.rating_fallback: "
+                "not FastChat; marked `fallback` in judge_votes.jsonl)"
+            )
     write_json(folder / SUMMARY, {"primary": primary, "fits": entries, "judge_votes": judge_info, "notes": notes})
     return results
 

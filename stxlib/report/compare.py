@@ -1,5 +1,7 @@
-"""`stx compare`: one self-contained page comparing several runs — overlaid loss curves, a JGLUE
-table with a column per run, and the params that differ between the runs."""
+"""`stx compare`: one self-contained page comparing several runs — overlaid loss curves, JGLUE (table with a
+column per run and each run's change from the first with its paired-bootstrap interval, and a chart),
+llm-jp-eval and MT-Bench when the runs have them, and the params that differ between the runs. Every run is
+named the same way in every row, column and legend (`run_labels`)."""
 
 from __future__ import annotations
 
@@ -13,14 +15,18 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 from stxlib.io import atomic_write_text
-from stxlib.plots.jglue import short_task
 from stxlib.plots.loss_curves import parse_log_history, plot_loss_overlay
 from stxlib.report import html as h
 from stxlib.report.artifacts import RunArtifacts, RunFolderError
 from stxlib.report.cells import DASH, Cell, Table, fmt
+from stxlib.report.compare_tables import (
+    jglue_compare_chart,
+    jglue_compare_table,
+    llm_jp_eval_compare_table,
+    mt_bench_compare_table,
+)
 from stxlib.report.load import load_run
 from stxlib.report.params_diff import differing_params
-from stxlib.report.sections.eval import card_scores, eval_tasks, headline_metric_name, results, run_scores
 from stxlib.report.sections.train import best_checkpoint, log_history
 
 COMPARE_NAME = "compare.html"  # also in stxlib.cli.report_cmd (kept import-light)
@@ -39,11 +45,13 @@ def default_output(run_dirs: Sequence[str | Path]) -> Path:
 
 
 def run_labels(runs: Sequence[RunArtifacts]) -> list[str]:
-    """Column names: the folder names, made unique with the parent folder (then a number) when needed."""
-    labels = [r.root.name for r in runs]
-    for index, run in enumerate(runs):
-        if labels.count(run.root.name) > 1:
-            labels[index] = f"{run.root.parent.name}/{run.root.name}"
+    """Column names: the runs' names (`run.name`) when they are all different, else the folder names, made
+    unique with the parent folder (then a number) when needed. The page uses these names everywhere."""
+    names = [r.name for r in runs]
+    if len(set(names)) == len(names):
+        return names
+    folders = [r.root.name for r in runs]
+    labels = [f"{r.root.parent.name}/{r.root.name}" if folders.count(r.root.name) > 1 else r.root.name for r in runs]
     for index, label in enumerate(labels):
         if labels.count(label) > 1:
             labels[index] = f"{label} ({index + 1})"
@@ -77,11 +85,19 @@ def render_comparison(runs: Sequence[RunArtifacts], labels: Sequence[str], page_
         _overlay(runs, labels),
         "<h2>JGLUE</h2>",
         h.render_table(jglue_compare_table(runs, labels)),
+        jglue_compare_chart(runs, labels),
+        *_optional("llm-jp-eval 1.1", llm_jp_eval_compare_table(runs, labels)),
+        *_optional("Japanese MT-Bench", mt_bench_compare_table(runs, labels)),
         "<h2>Params that differ</h2>",
         h.render_table(params_diff_table(runs, labels)),
     ]
     subtitle = f"{len(runs)} runs: " + ", ".join(labels)
     return h.page("STX run comparison", subtitle, "\n".join(p for p in parts if p))
+
+
+def _optional(title: str, table: Table) -> list[str]:
+    """A heading and the table, or nothing when no run has these results."""
+    return [f"<h2>{h.esc(title)}</h2>", h.render_table(table)] if table.rows else []
 
 
 def summary_table(runs: Sequence[RunArtifacts], labels: Sequence[str], page_dir: Path) -> Table:
@@ -95,7 +111,9 @@ def summary_table(runs: Sequence[RunArtifacts], labels: Sequence[str], page_dir:
         else:
             report_row.append(Cell("not built (stx report RUN_DIR)", "muted"))
     rows.append(report_row)
-    rows.append(["run name", *[run.name for run in runs]])
+    rows.append(["run name", *labels])
+    if any(label != run.name for label, run in zip(labels, runs, strict=True)):
+        rows.append(["params run.name", *[run.name for run in runs]])
     rows.append(["folder", *[str(run.root) for run in runs]])
     rows.append(["stages done", *[_stages_done(run) for run in runs]])
     best = [best_checkpoint(run) for run in runs]
@@ -116,27 +134,6 @@ def _stages_done(run: RunArtifacts) -> Cell:
     if failed:
         text += f" (failed: {', '.join(failed)})"
     return Cell(text, "bad" if failed else "")
-
-
-def jglue_compare_table(runs: Sequence[RunArtifacts], labels: Sequence[str]) -> Table:
-    """Rows: task × evaluated model; columns: one per run, then the card's value."""
-    tasks: list[str] = []
-    models: list[str] = []
-    for run in runs:
-        tasks += [t for t in eval_tasks(run) if t not in tasks]
-        models += [m for m in results(run) if m not in models]
-    scores = [run_scores(run, tasks) for run in runs]
-    card = card_scores()
-    rows: list[list[Cell | str]] = []
-    for task in tasks:
-        for model in models:
-            values = [s.get(model, {}).get(task) for s in scores]
-            row: list[Cell | str] = [short_task(task), model, headline_metric_name(runs, task)]
-            row += [Cell(fmt(v, 3), "" if v is not None else "muted") for v in values]
-            row.append(Cell(fmt(card.get(model, {}).get(task), 3)))
-            rows.append(row)
-    note = "Headline numbers as the card reported them (JSQuAD exact match / 100, accuracy otherwise)."
-    return Table(["task", "model", "metric", *labels, "card"], rows, frozenset(range(3, 4 + len(labels))), note)
 
 
 def params_diff_table(runs: Sequence[RunArtifacts], labels: Sequence[str]) -> Table:

@@ -38,3 +38,13 @@ def figure_html(run: RunArtifacts, plot: PlotFile | None) -> str:
     links = [(f.suffix[1:].upper(), run.relative(f)) for f in (plot.png, plot.svg) if f is not None]
     caption = plot.caption + (f" ({plot.note})" if plot.note else "")
     return h.figure(plot.png, caption, f"{plot.name} of run {run.name}", links)
+
+
+def stage_plot(run: RunArtifacts, stem: str, caption: str, note: str = "") -> PlotFile | None:
+    """A figure a stage drew itself (`plots/<stem>.png`, and `.svg` when there), embedded as it is, never
+    re-drawn; None when the stage did not draw it."""
+    png = run.paths.plots / f"{stem}.png"
+    if not png.is_file():
+        return None
+    svg = png.with_suffix(".svg")
+    return PlotFile(stem, png, svg if svg.is_file() else None, caption, note)

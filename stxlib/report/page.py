@@ -89,6 +89,7 @@ def write_report(run: RunArtifacts, plots: dict[str, PlotFile], *, current_stage
 def render_report(run: RunArtifacts, plots: dict[str, PlotFile], *, current_stage: str | None = None) -> str:
     title = run.options.title or f"STX run {run.name}"
     sections = stage_sections(run.recipe)
+    rendered = [(section.title, section.render(run, plots)) for section in sections]  # may note issues (intervals)
     parts = [
         _issues(run.issues),
         "<h2>Stages</h2>",
@@ -97,8 +98,8 @@ def render_report(run: RunArtifacts, plots: dict[str, PlotFile], *, current_stag
         "<h2>Key params</h2>",
         h.render_table(params_table(run)),
     ]
-    for section in sections:
-        parts += [f"<h2>{h.esc(section.title)}</h2>", section.render(run, plots)]
+    for title, body in rendered:
+        parts += [f"<h2>{h.esc(title)}</h2>", body]
     parts += [
         "<h2>Environment</h2>",
         environment.render(run),

@@ -1,6 +1,7 @@
 """FastChat single-judgment files (`mt_bench/<label>/judgments.jsonl`, FastChat's `model_judgment` rows): one
-turn's rating of every question, with the judge and the time it judged. The MT-Bench deltas and the
-preferences stage's judge-decided votes both read ratings through this one reader."""
+turn's rating of every question, with the judge, the time it judged and, where the opt-in log-likelihood
+fallback of the judge ran, the fallback rating of an unparsable judgment (`fallback_rating`). The MT-Bench
+deltas and the preferences stage's judge-decided votes both read ratings through this one reader."""
 
 from __future__ import annotations
 
@@ -18,10 +19,21 @@ class JudgeRating:
     score: float  # −1: unparsable
     judge: str
     tstamp: float | None
+    fallback: float | None = None  # the opt-in log-likelihood fallback rating of an unparsable judgment
 
     @property
     def parsed(self) -> bool:
         return self.score != UNPARSABLE
+
+    @property
+    def rating(self) -> float | None:
+        """The parsed rating, else the fallback rating (None when neither exists)."""
+        return self.score if self.parsed else self.fallback
+
+    @property
+    def source(self) -> str | None:
+        """`judgment` (parsed), `loglikelihood` (the fallback) or None (no rating)."""
+        return "judgment" if self.parsed else ("loglikelihood" if self.fallback is not None else None)
 
 
 def read_judge_ratings(
@@ -47,5 +59,13 @@ def read_judge_ratings(
             judges = sorted({ratings[qid].judge, name})
             raise error(f"{where}: question {qid} turn {turn} is judged twice (by {' and '.join(judges)})")
         stamp = row.get("tstamp")
-        ratings[qid] = JudgeRating(float(score), name, float(stamp) if stamp is not None else None)
+        fallback = row.get("fallback_rating")
+        if fallback is not None and (isinstance(fallback, bool) or not isinstance(fallback, int | float)):
+            raise error(f"{where}: fallback_rating must be a number, got {fallback!r}")
+        ratings[qid] = JudgeRating(
+            float(score),
+            name,
+            float(stamp) if stamp is not None else None,
+            float(fallback) if fallback is not None and score == UNPARSABLE else None,
+        )
     return ratings

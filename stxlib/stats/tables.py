@@ -80,3 +80,29 @@ def preference_pair_rows(summary: dict[str, Any], fit: int = 0) -> list[dict[str
             }
         )
     return rows
+
+
+def interval_rows(
+    intervals: dict[str, dict[str, Any]], baseline: str, *, key_name: str = "task", digits: int = 3, scale: Any = None
+) -> list[dict[str, Any]]:
+    """One row per (model, score) of `{label: {key: Interval}}`: the baseline's and the model's value, the delta
+    with its interval (`+0.031 [−0.004, +0.066] *`) and whether it excludes 0. `scale(key)` rescales a key's
+    interval (e.g. JSQuAD exact match 0–100 shown / 100)."""
+    from stxlib.stats.bootstrap import format_interval
+
+    rows = []
+    for label, per_key in intervals.items():
+        for key, interval in per_key.items():
+            shown = interval.scaled(scale(key)) if scale is not None else interval
+            rows.append(
+                {
+                    "model": label,
+                    key_name: key,
+                    baseline: round(shown.base, digits + 1),
+                    "value": round(shown.new, digits + 1),
+                    f"Δ [{shown.confidence:.0%} interval]": format_interval(shown, digits),
+                    "excludes 0": shown.excludes_zero,
+                    "items": shown.n,
+                }
+            )
+    return rows

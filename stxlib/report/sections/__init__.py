@@ -33,6 +33,11 @@ SECTION_MODULES = (
     "pretrain",
     "sft",
     "dpo",
+    "tokenizer",
+    "llm_jp_eval",
+    "mt_bench",
+    "preferences",
+    "contamination",
 )
 
 

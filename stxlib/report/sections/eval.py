@@ -16,6 +16,7 @@ from typing import Any
 from stxlib.plots.jglue import plot_jglue_comparison, short_task
 from stxlib.published import CARD_MODEL_NAMES, CARD_RESULTS
 from stxlib.report import html as h
+from stxlib.report import intervals
 from stxlib.report.artifacts import RunArtifacts
 from stxlib.report.cells import DASH, Cell, Table, delta_cell, fmt
 from stxlib.report.figures import PlotFile, figure_html, save_plot
@@ -141,6 +142,7 @@ def jglue_table(run: RunArtifacts, *, show_card: bool = True, baseline: str = "b
     base = baseline_label(run, baseline)
     others = [label for label in scores if label != base]
     card = card_scores() if show_card else {}
+    deltas = intervals.jglue(run, base) if base is not None else {}
     columns = ["task", "metric", *scores]
     columns += [f"Δ {label} − {base}" for label in others]
     columns += [f"card: {label}" for label in card]
@@ -155,7 +157,12 @@ def jglue_table(run: RunArtifacts, *, show_card: bool = True, baseline: str = "b
         row += [
             Cell(fmt(scores[label][task], 3), "" if scores[label][task] is not None else "muted") for label in scores
         ]
-        row += [delta_cell(scores[label][task], scores[base][task]) for label in others]
+        row += [
+            intervals.interval_cell(
+                deltas.get(label, {}).get(task), delta_cell(scores[label][task], scores[base][task])
+            )
+            for label in others
+        ]
         row += [Cell(fmt(card[label].get(task), 3)) for label in card]
         if "base" in card and "finetuned" in card:
             row.append(delta_cell(card["finetuned"].get(task), card["base"].get(task)))
@@ -171,6 +178,8 @@ def jglue_table(run: RunArtifacts, *, show_card: bool = True, baseline: str = "b
         note += f" {STAND_IN} few-shot prompts are stand-ins, NOT jp-stable's (not comparable with the card)."
     if any(NOT_V11 in mark for mark in flags.values()):
         note += f" {NOT_V11} data is not JGLUE v1.1's (sizes or JNLI labels): " + "; ".join(data_warning_lines(run))
+    if deltas:
+        note += " " + intervals.note(run) + " Without samples files: the plain difference."
     return Table(columns, rows, frozenset(range(2, len(columns))), note)
 
 
