@@ -162,7 +162,7 @@ def test_data_only_run_shows_what_has_not_run(tmp_path: Path) -> None:
     assert report.serious_issues == []
     text = paths.report.read_text(encoding="utf-8")
     check_self_contained(paths.report)
-    assert "Not produced yet" in text and ">not run<" in text
+    assert "Not shown (stage not run" in text and ">not run<" in text
     assert (paths.plots / "loss_curves.png").is_file()  # the report stage's completeness output, a placeholder
     assert "training has not run" in report.plots["loss_curves"].note
     assert "jglue_comparison" not in report.plots

@@ -46,7 +46,10 @@ COMMANDS = [
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stx",
-        description="Reproduce the STX QLoRA recipe and jp-stable JGLUE evaluation as parameterised notebooks.",
+        description=(
+            "Reproduce the STX and Shisa-7B recipes (training, JGLUE, llm-jp-eval, MT-Bench, preferences) as "
+            "parameterised notebooks."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"stx {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -98,8 +98,8 @@ def render_report(run: RunArtifacts, plots: dict[str, PlotFile], *, current_stag
         "<h2>Key params</h2>",
         h.render_table(params_table(run)),
     ]
-    for title, body in rendered:
-        parts += [f"<h2>{h.esc(title)}</h2>", body]
+    for section_title, body in rendered:
+        parts += [f"<h2>{h.esc(section_title)}</h2>", body]
     parts += [
         "<h2>Environment</h2>",
         environment.render(run),
@@ -128,7 +128,7 @@ def _issues(issues: list[Issue]) -> str:
     serious = [str(i) for i in issues if i.serious]
     gaps = [str(i) for i in issues if not i.serious]
     return h.issues_box(serious, True, "Missing or unreadable artifacts") + h.issues_box(
-        gaps, False, "Not produced yet (stage not run or not completed)"
+        gaps, False, "Not shown (stage not run or not completed, or nothing to compare)"
     )
 
 

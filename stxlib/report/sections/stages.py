@@ -42,31 +42,56 @@ def stages_table(run: RunArtifacts, current: str | None = None) -> Table:
 
 
 # (label, the value(s) it shows) in the order of the table; a row whose values are all None is left out.
-PARAMS_SUMMARY: list[tuple[str, Callable[[StxConfig], tuple[Any, ...]]]] = [
-    ("run name", lambda c: (c.run.name,)),
-    ("seed", lambda c: (c.run.seed,)),
-    ("base model", lambda c: (c.model.name_or_path,)),
-    ("4-bit quantisation", lambda c: (c.model.quantization.load_in_4bit,)),
-    ("quant type / double quant", lambda c: (c.model.quantization.quant_type, c.model.quantization.double_quant)),
-    ("LoRA r / alpha / dropout", lambda c: (c.lora.r, c.lora.alpha, c.lora.dropout)),
-    ("LoRA target modules", lambda c: (c.lora.target_modules,)),
-    ("learning rate / schedule", lambda c: (c.train.learning_rate, c.train.lr_scheduler_type)),
-    ("max steps / eval every / save every", lambda c: (c.train.max_steps, c.train.eval_steps, c.train.save_steps)),
+# (label, stage the row belongs to (None: every run), values): a row shows only when its stage is in the recipe.
+PARAMS_SUMMARY: list[tuple[str, str | None, Callable[[StxConfig], tuple[Any, ...]]]] = [
+    ("run name", None, lambda c: (c.run.name,)),
+    ("seed", None, lambda c: (c.run.seed,)),
+    ("base model", None, lambda c: (c.model.name_or_path,)),
+    ("4-bit quantisation", None, lambda c: (c.model.quantization.load_in_4bit,)),
+    ("quant type / double quant", None, lambda c: (c.model.quantization.quant_type, c.model.quantization.double_quant)),
+    ("LoRA r / alpha / dropout", "train", lambda c: (c.lora.r, c.lora.alpha, c.lora.dropout)),
+    ("LoRA target modules", "train", lambda c: (c.lora.target_modules,)),
+    ("learning rate / schedule", "train", lambda c: (c.train.learning_rate, c.train.lr_scheduler_type)),
+    (
+        "max steps / eval every / save every",
+        "train",
+        lambda c: (c.train.max_steps, c.train.eval_steps, c.train.save_steps),
+    ),
     (
         "batch size × grad accumulation",
+        "train",
         lambda c: (c.train.per_device_train_batch_size, c.train.gradient_accumulation_steps),
     ),
-    ("max grad norm / optimizer", lambda c: (c.train.max_grad_norm, c.train.optim)),
-    ("loss scaling / collator", lambda c: (c.train.loss_scaling, c.train.collator)),
-    ("samples per source / split option", lambda c: (c.data.samples_per_source, c.data.split)),
+    ("max grad norm / optimizer", "train", lambda c: (c.train.max_grad_norm, c.train.optim)),
+    ("loss scaling / collator", "train", lambda c: (c.train.loss_scaling, c.train.collator)),
+    (
+        "sequences per optimizer step",
+        "train",
+        lambda c: (c.train.per_device_train_batch_size * c.train.gradient_accumulation_steps,),
+    ),
+    ("samples per source / split option", "data", lambda c: (c.data.samples_per_source, c.data.split)),
     (
         "validation rows / source, target max len",
+        "data",
         lambda c: (c.data.eval_size, c.data.source_max_len, c.data.target_max_len),
     ),
-    ("JGLUE tasks", lambda c: (c.eval.tasks,)),
-    ("few-shot counts / limit", lambda c: (c.eval.num_fewshot, c.eval.limit)),
-    ("evaluated models", lambda c: (c.eval.models,)),
-]
+    ("JGLUE tasks", "eval", lambda c: (c.eval.tasks,)),
+    ("few-shot counts / limit", "eval", lambda c: (c.eval.num_fewshot, c.eval.limit)),
+    ("evaluated models", "eval", lambda c: (c.eval.models,)),
+    *[
+        (
+            f"{stage}: LoRA r / alpha, learning rate, max steps",
+            stage,
+            lambda c, s=stage: (getattr(c, s).lora.r, getattr(c, s).lora.alpha, getattr(c, s).learning_rate,
+                                getattr(c, s).max_steps),
+        )
+        for stage in ("pretrain", "sft", "dpo")
+    ],
+    ("sft: NEFTune alpha", "sft", lambda c: (c.sft.neftune_noise_alpha,)),
+    ("dpo: beta / loss type", "dpo", lambda c: (c.dpo.beta, c.dpo.loss_type)),
+    ("llm-jp-eval: evaluated models", "llm_jp_eval", lambda c: (c.llm_jp_eval.models,)),
+    ("MT-Bench: evaluated models", "mt_bench", lambda c: (c.mt_bench.models,)),
+]  # fmt: skip
 
 
 def params_table(run: RunArtifacts) -> Table:
@@ -75,17 +100,14 @@ def params_table(run: RunArtifacts) -> Table:
     if config is None:
         return Table(["param", "value"], [], note="no params found (params.yaml and manifest missing or invalid)")
     rows: list[list[Cell | str]] = []
-    for label, values_of in PARAMS_SUMMARY:
+    stages = set(config.run.stages)
+    for label, stage, values_of in PARAMS_SUMMARY:
+        if stage is not None and stage not in stages:
+            continue
         values = values_of(config)
         if all(v is None for v in values):
             continue
         rows.append([label, " / ".join(_param_text(v) for v in values)])
-    rows.append(
-        [
-            "sequences per optimizer step",
-            fmt(config.train.per_device_train_batch_size * config.train.gradient_accumulation_steps),
-        ]
-    )
     return Table(["param", "value"], rows)
 
 
