@@ -103,5 +103,25 @@ def test_eval_processes_runs_the_stage_under_torchrun(tmp_path: Path) -> None:
     two = run_stage(load_params(SMOKE, [*overrides, "eval.processes=2"]), RunPaths(tmp_path / "two"))
     assert one["base"]["results"] == two["base"]["results"]
     name = "eval/base/samples_marc_ja-1.1-0.3.jsonl"
-    assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+    # The smoke model (stx-tiny-pretrained) packs each rank's shard into other batches than one process does:
+    # every field and prediction is identical, log-likelihoods equal up to float32 summation order.
+    rows_one, rows_two = read_jsonl(tmp_path / "one" / name), read_jsonl(tmp_path / "two" / name)
+    assert [_without_floats(r) for r in rows_one] == [_without_floats(r) for r in rows_two]
+    assert max(abs(a - b) for a, b in zip(_floats(rows_one), _floats(rows_two), strict=True)) < 1e-5
     assert sorted(p.name for p in (tmp_path / "two" / "eval").iterdir()) == ["base"]  # no params file left
+
+
+def _without_floats(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _without_floats(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_floats(v) for v in value]
+    return "<float>" if isinstance(value, float) else value
+
+
+def _floats(value: object) -> list[float]:
+    if isinstance(value, dict):
+        return [f for v in value.values() for f in _floats(v)]
+    if isinstance(value, list):
+        return [f for v in value for f in _floats(v)]
+    return [value] if isinstance(value, float) else []
