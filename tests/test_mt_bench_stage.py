@@ -68,7 +68,8 @@ def test_stage_writes_answers_judgments_scores_and_resumes(paths: RunPaths) -> N
         again = run_stage(config, paths, open_backend=open_backend, progress=False)
         assert len(opened) == 2 and len(server.requests) == 6
 
-    assert [(s.model, s.adapter) for s in opened] == [("stx-tiny", None), ("stx-tiny", str(paths.best_adapter))]
+    base = config.model.name_or_path
+    assert [(s.model, s.adapter) for s in opened] == [(base, None), (base, str(paths.best_adapter))]
     assert all(b.closed for b in backends)
     assert set(results) == {"base", "finetuned"} and again["base"]["score"] == results["base"]["score"]
     for label in ("base", "finetuned"):
