@@ -201,3 +201,28 @@ def test_rerun_after_the_last_step_only_rewrites_the_outputs(trained) -> None:
 
     assert steps(again.log_history) == steps(reference.log_history) and again.best == reference.best
     assert read_json(paths.train_summary)["steps"] == 10
+
+
+# The card's precision (bf16 model, bf16 4-bit compute, bf16 LoRA, bf16 mixed precision), which the smoke
+# params replace with float32 for speed on CPUs without bf16 instructions: one real step still runs it.
+CARD_PRECISION = [
+    "model.dtype=bfloat16",
+    "model.quantization.compute_dtype=bfloat16",
+    "lora.dtype=bfloat16",
+    "train.bf16=true",
+    "train.max_steps=1",
+    "train.eval_steps=1",
+    "train.save_steps=1",
+    "train.per_device_train_batch_size=2",
+    "train.gradient_accumulation_steps=1",
+]
+
+
+def test_card_precision_trains_in_bf16(tmp_path: Path, smoke_data: Path) -> None:
+    paths = new_run(tmp_path, smoke_data, "bf16")
+    session = prepare_training(load_params(SMOKE, CARD_PRECISION), paths, echo=quiet, disable_tqdm=True)
+    lora = [p for n, p in session.trainer.model.named_parameters() if "lora_" in n]
+    assert lora and all(p.dtype == torch.bfloat16 for p in lora)
+    result = session.train()
+    assert result.summary["steps"] == 1 and torch.isfinite(torch.tensor(result.best.eval_loss))
+    assert result.summary["mixed_precision"] == "bf16"
