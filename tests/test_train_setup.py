@@ -34,7 +34,9 @@ def build_training_model(config, tokenizer):
 
 @pytest.fixture(scope="module")
 def smoke(tiny_model_dir):
-    return load_params(SMOKE)
+    """The smoke params at the card's precision (the smoke file itself trains in float32 for CPU speed)."""
+    card_precision = ["model.dtype=bfloat16", "model.quantization.compute_dtype=bfloat16", "lora.dtype=bfloat16"]
+    return load_params(SMOKE, card_precision)
 
 
 @pytest.fixture(scope="module")
