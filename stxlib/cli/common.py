@@ -9,17 +9,21 @@ from collections.abc import Callable
 from stxlib.config import ParamsError, StxConfig, load_params
 
 
-def add_params_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("params", help="params YAML file (e.g. params/smoke.yaml)")
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a params key, e.g. --set train.max_steps=20 (repeatable)",
-    )
-    parser.add_argument("--run-dir", default=None, help="run folder (default: <run.output_root>/<run.name>)")
+def add_params_options(
+    parser: argparse.ArgumentParser,
+    *,
+    params_optional: str | None = None,
+    set_help: str = "override a params key, e.g. --set train.max_steps=20 (repeatable)",
+    run_dir_help: str = "run folder (default: <run.output_root>/<run.name>)",
+) -> None:
+    """PARAMS, `--set KEY=VALUE` (repeatable) and `--run-dir`; `params_optional` says when PARAMS may be left out."""
+    params_help = "params YAML file (e.g. params/smoke.yaml)"
+    if params_optional:
+        parser.add_argument("params", nargs="?", help=f"{params_help}; optional {params_optional}")
+    else:
+        parser.add_argument("params", help=params_help)
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=set_help)
+    parser.add_argument("--run-dir", default=None, help=run_dir_help)
 
 
 def config_from_args(args: argparse.Namespace, stage: str | None = None) -> StxConfig:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from stxlib.cli.common import fail, guarded
+from stxlib.cli.common import add_params_options, fail, guarded
 from stxlib.config.params import load_yaml
 
 
@@ -18,16 +18,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "submitit, each into DIR/<point>/ (DIR: --run-dir, default <run.output_root>/<name>); once every point "
         "is done, write DIR/compare.html. Re-running skips finished points and resubmits failed ones.",
     )
-    parser.add_argument("params", nargs="?", help="params YAML file (e.g. params/smoke.yaml); optional with --status")
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a params key for every point, e.g. --set train.eval_steps=5 (repeatable)",
+    add_params_options(
+        parser,
+        params_optional="with --status",
+        set_help="override a params key for every point, e.g. --set train.eval_steps=5 (repeatable)",
+        run_dir_help="the sweep's folder (default: <run.output_root>/<name>)",
     )
-    parser.add_argument("--run-dir", default=None, help="the sweep's folder (default: <run.output_root>/<name>)")
     parser.add_argument(
         "--grid",
         action="append",

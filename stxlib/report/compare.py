@@ -5,14 +5,10 @@ named the same way in every row, column and legend (`run_labels`)."""
 
 from __future__ import annotations
 
-import base64
-import io
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import matplotlib.pyplot as plt
 
 from stxlib.io import atomic_write_text
 from stxlib.plots.loss_curves import parse_log_history, plot_loss_overlay
@@ -20,6 +16,7 @@ from stxlib.report import html as h
 from stxlib.report.artifacts import RunArtifacts, RunFolderError
 from stxlib.report.cells import DASH, Cell, Table, fmt
 from stxlib.report.compare_tables import (
+    inline_figure,
     jglue_compare_chart,
     jglue_compare_table,
     llm_jp_eval_compare_table,
@@ -159,17 +156,11 @@ def _value(value: object) -> str:
 def _overlay(runs: Sequence[RunArtifacts], labels: Sequence[str]) -> str:
     histories = {label: log_history(run) or [] for label, run in zip(labels, runs, strict=True)}
     fig = plot_loss_overlay(histories, title="Loss curves — " + ", ".join(labels))
-    buffer = io.BytesIO()
-    try:
-        fig.savefig(buffer, format="png", dpi=120, bbox_inches="tight")
-    finally:
-        plt.close(fig)
-    uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
     caption = (
         "Thin lines: training loss per logging step; lines with dots: validation loss per evaluation step; "
         "stars: each run's best checkpoint (lowest validation loss)."
     )
-    return f'<figure><img src="{uri}" alt="overlaid loss curves"><figcaption>{h.esc(caption)}</figcaption></figure>'
+    return inline_figure(fig, "overlaid loss curves", caption)
 
 
 def _issues(runs: Sequence[RunArtifacts], labels: Sequence[str]) -> str:

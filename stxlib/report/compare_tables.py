@@ -69,14 +69,19 @@ def jglue_compare_chart(runs: Sequence[RunArtifacts], labels: Sequence[str]) -> 
     values = {label: run_scores(run, tasks) for label, run in zip(labels, runs, strict=True)}
     card = {m: v for m, v in card_scores().items() if m in models}
     fig = plot_jglue_runs(values, tasks, card, title="JGLUE — " + ", ".join(labels))
+    caption = "JGLUE headline scores: a colour per run, a hatch per model; dashed outlines: the model card's values."
+    return inline_figure(fig, "JGLUE scores of each run", caption)
+
+
+def inline_figure(fig: plt.Figure, alt: str, caption: str) -> str:
+    """`fig` as a captioned PNG embedded in the page (a data URI; the compare page has no plots folder); closes it."""
     buffer = io.BytesIO()
     try:
         fig.savefig(buffer, format="png", dpi=120, bbox_inches="tight")
     finally:
         plt.close(fig)
     uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-    caption = "JGLUE headline scores: a colour per run, a hatch per model; dashed outlines: the model card's values."
-    return f'<figure><img src="{uri}" alt="JGLUE scores of each run"><figcaption>{h.esc(caption)}</figcaption></figure>'
+    return f'<figure><img src="{uri}" alt="{h.esc(alt)}"><figcaption>{h.esc(caption)}</figcaption></figure>'
 
 
 def mt_bench_compare_table(runs: Sequence[RunArtifacts], labels: Sequence[str]) -> Table:
