@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import subprocess
-import sys
 
 from stxlib.cli.common import add_params_options, config_from_args, fail, guarded
 from stxlib.paths import RunPaths
@@ -44,13 +43,13 @@ def _guard(func):
 
 def torchrun_command(args: argparse.Namespace) -> list[str]:
     """`python -m torch.distributed.run --standalone --nproc_per_node N -m stxlib.train PARAMS ...`."""
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={args.nproc_per_node}"]
-    cmd += ["-m", "stxlib.train", args.params]
-    for item in args.overrides:
-        cmd += ["--set", item]
-    if args.run_dir:
-        cmd += ["--run-dir", args.run_dir]
-    return cmd
+    from stxlib.distributed import torchrun_command as torchrun
+
+    extra = [
+        *(a for item in args.overrides for a in ("--set", item)),
+        *(["--run-dir", args.run_dir] if args.run_dir else []),
+    ]
+    return torchrun(args.nproc_per_node, "stxlib.train", [args.params, *extra])
 
 
 def _train(args: argparse.Namespace) -> int:
